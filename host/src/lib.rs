@@ -1,0 +1,26 @@
+//! bothost: serve many teams' chat bots from one process, each bot an
+//! isolated WebAssembly component.
+//!
+//! Layers, bottom up (each may use the ones above it in this list):
+//! - bottom: [`ids`], [`event`], [`profile`], [`limits`], [`secret`],
+//!   [`shutdown`];
+//! - adapters, which never touch wasmtime: [`chat`], [`storage`],
+//!   [`local`];
+//! - [`runtime`]: the only module that knows wasmtime;
+//! - [`capabilities`]: the WIT host interfaces, reaching out only through
+//!   adapter traits;
+//! - [`team`]: the manager and per-team actors wiring it all together.
+
+pub mod capabilities;
+pub mod chat;
+pub mod cli;
+pub mod event;
+pub mod ids;
+pub mod limits;
+pub mod local;
+pub mod profile;
+pub mod runtime;
+pub mod secret;
+pub mod shutdown;
+pub mod storage;
+pub mod team;

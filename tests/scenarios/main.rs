@@ -1,0 +1,8 @@
+//! Scenario tests: real bots (built to wasm32-wasip2 by `bothost-guests`),
+//! the real runtime and team actors, a local chat space in place of Slack.
+
+mod examples;
+mod faults;
+mod lifecycle;
+mod loading;
+mod script;
