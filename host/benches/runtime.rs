@@ -34,7 +34,10 @@ struct NullChat {
 impl ChatBackend for NullChat {
     async fn post(&self, _: &TeamId, m: OutgoingMessage) -> Result<MessageRef, ChatError> {
         self.posts.fetch_add(1, Ordering::Relaxed);
-        Ok(MessageRef { channel: m.channel, ts: Ts::from("1.000001") })
+        Ok(MessageRef {
+            channel: m.channel,
+            ts: Ts::from("1.000001"),
+        })
     }
     async fn update(&self, _: &TeamId, _: &ChannelId, _: &Ts, _: String) -> Result<(), ChatError> {
         Ok(())
@@ -91,7 +94,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -110,14 +117,21 @@ fn dm(i: u64) -> Event {
 
 async fn bench_instantiate(samples: usize) {
     let rt = runtime(64);
-    let bot = rt.load(Path::new(bothost_guests::ECHO)).await.expect("load");
+    let bot = rt
+        .load(Path::new(bothost_guests::ECHO))
+        .await
+        .expect("load");
     let chat: Arc<dyn ChatBackend> = Arc::new(NullChat::default());
     let kv = Arc::new(MemoryStore::default());
     let mut times = Vec::with_capacity(samples);
     for i in 0..samples + 200 {
         let caps = Capabilities::new(TeamId::from("T1"), chat.clone(), kv.clone(), rt.limits());
         let start = Instant::now();
-        let instance = rt.instantiate(&bot, caps).await.map_err(|(e, _)| e).expect("instantiate");
+        let instance = rt
+            .instantiate(&bot, caps)
+            .await
+            .map_err(|(e, _)| e)
+            .expect("instantiate");
         let took = start.elapsed();
         drop(instance);
         if i >= 200 {
@@ -144,7 +158,12 @@ async fn bench_events(events: u64, rounds: usize) {
     let rt = runtime(4);
     let chat = Arc::new(NullChat::default());
     let shutdown = Shutdown::new();
-    let manager = TeamManager::new(rt, chat.clone(), Arc::new(MemoryStore::default()), shutdown.clone());
+    let manager = TeamManager::new(
+        rt,
+        chat.clone(),
+        Arc::new(MemoryStore::default()),
+        shutdown.clone(),
+    );
     manager.add(spec("T1")).await.expect("add");
     let handle = manager.handle(&TeamId::from("T1")).expect("served");
     let mut rates = Vec::new();
@@ -176,7 +195,12 @@ async fn bench_idle_rss(teams: u32) {
     let rt = runtime(teams);
     let chat = Arc::new(NullChat::default());
     let shutdown = Shutdown::new();
-    let manager = TeamManager::new(rt.clone(), chat.clone(), Arc::new(MemoryStore::default()), shutdown.clone());
+    let manager = TeamManager::new(
+        rt.clone(),
+        chat.clone(),
+        Arc::new(MemoryStore::default()),
+        shutdown.clone(),
+    );
     // Warm: compile and one team, so the compiled code is not counted.
     manager.add(spec("T-warm")).await.expect("add");
     let before = rss_bytes();
@@ -195,10 +219,17 @@ async fn bench_idle_rss(teams: u32) {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     rt.block_on(async {
         bench_instantiate(if quick { 500 } else { 5000 }).await;
-        bench_events(if quick { 10_000 } else { 100_000 }, if quick { 3 } else { 7 }).await;
+        bench_events(
+            if quick { 10_000 } else { 100_000 },
+            if quick { 3 } else { 7 },
+        )
+        .await;
         bench_idle_rss(1000).await;
         if !quick {
             bench_idle_rss(10_000).await;

@@ -106,8 +106,9 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
             let text = if path.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
-                std::fs::read_to_string(&path)
-                    .map_err(|e| CliError::Usage(format!("cannot read script {}: {e}", path.display())))?
+                std::fs::read_to_string(&path).map_err(|e| {
+                    CliError::Usage(format!("cannot read script {}: {e}", path.display()))
+                })?
             };
             let steps = local::parse_script(&text).map_err(CliError::Usage)?;
             // A paused clock makes `/wait` instant and the transcript
@@ -126,7 +127,9 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
             })
         }
         None => {
-            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
                 let mut session = LocalSession::start(&args.component, config, &runtime).await?;
                 local::run_terminal(&mut session).await?;

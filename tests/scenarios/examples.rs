@@ -30,7 +30,10 @@ async fn repeat_repeats_every_message_with_the_configured_prefix() {
     host.add("T1", guests::REPEAT, &[]).await.expect("add");
     assert_eq!(
         host.say("T1", "alice", "#random", "say it again").await,
-        ["[#random] alice: say it again", "[#random] bot: say it again"]
+        [
+            "[#random] alice: say it again",
+            "[#random] bot: say it again"
+        ]
     );
     let spec = Harness::spec("T1", guests::REPEAT, &[("prefix", "you said: ")]);
     host.manager.update(spec).await.expect("reconfigure");
@@ -44,7 +47,11 @@ async fn repeat_repeats_every_message_with_the_configured_prefix() {
 #[tokio::test(start_paused = true)]
 async fn cron_posts_on_its_timer_and_follows_reconfigure() {
     let host = Harness::new();
-    let config = [("channel", "random"), ("interval_secs", "60"), ("text", "tick")];
+    let config = [
+        ("channel", "random"),
+        ("interval_secs", "60"),
+        ("text", "tick"),
+    ];
     host.add("T1", guests::CRON, &config).await.expect("add");
     let handle = host.manager.handle(&"T1".into()).expect("served");
 
@@ -60,7 +67,15 @@ async fn cron_posts_on_its_timer_and_follows_reconfigure() {
     handle.flush().await.expect("flush");
     assert_eq!(host.lines(), ["[#random] bot: tick", "[#random] bot: tick"]);
 
-    let spec = Harness::spec("T1", guests::CRON, &[("channel", "general"), ("interval_secs", "10"), ("text", "tock")]);
+    let spec = Harness::spec(
+        "T1",
+        guests::CRON,
+        &[
+            ("channel", "general"),
+            ("interval_secs", "10"),
+            ("text", "tock"),
+        ],
+    );
     host.manager.update(spec).await.expect("reconfigure");
     tokio::time::sleep(Duration::from_secs(10)).await;
     handle.flush().await.expect("flush");

@@ -34,10 +34,16 @@ async fn a_panic_faults_only_that_team_and_it_comes_back_after_backoff() {
     host.add("TBAD", guests::TRAPPER, &[]).await.expect("add");
     host.add("TGOOD", guests::ECHO, &[]).await.expect("add");
 
-    assert_eq!(host.say("TBAD", "alice", "#general", "panic").await, ["[#general] alice: panic"]);
+    assert_eq!(
+        host.say("TBAD", "alice", "#general", "panic").await,
+        ["[#general] alice: panic"]
+    );
     let status = host.status("TBAD");
     assert_eq!(faulted_traps(&status), 1);
-    assert!(status.to_string().contains("unreachable"), "says why: {status}");
+    assert!(
+        status.to_string().contains("unreachable"),
+        "says why: {status}"
+    );
 
     assert_eq!(
         host.say("TGOOD", "alice", "dm", "still there?").await[1],
@@ -67,14 +73,25 @@ async fn repeated_traps_back_off_longer() {
     host.say("T1", "alice", "#general", "panic").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     host.say("T1", "alice", "#general", "panic").await;
-    let BotStatus::Faulted { traps, retry_in_ms, .. } = host.status("T1") else {
+    let BotStatus::Faulted {
+        traps, retry_in_ms, ..
+    } = host.status("T1")
+    else {
         panic!("faulted")
     };
     assert_eq!((traps, retry_in_ms), (2, 2000));
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(host.say("T1", "alice", "#general", "x").await.len(), 1, "still backing off");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "x").await.len(),
+        1,
+        "still backing off"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(host.say("T1", "alice", "#general", "x").await.len(), 2, "served again");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "x").await.len(),
+        2,
+        "served again"
+    );
     host.close().await;
 }
 
@@ -87,7 +104,10 @@ async fn an_endless_loop_is_interrupted_by_the_cpu_budget() {
     let status = host.status("TBAD");
     assert_eq!(faulted_traps(&status), 1);
     assert!(status.to_string().contains("CPU budget"), "{status}");
-    assert_eq!(host.say("TGOOD", "bob", "dm", "hi").await[1], "[@bob] bot: hi");
+    assert_eq!(
+        host.say("TGOOD", "bob", "dm", "hi").await[1],
+        "[@bob] bot: hi"
+    );
     host.close().await;
 }
 
@@ -96,7 +116,11 @@ async fn a_memory_bomb_hits_the_memory_limit() {
     let host = strict_host();
     host.add("TBAD", guests::TRAPPER, &[]).await.expect("add");
     let lines = host.say("TBAD", "alice", "#general", "grow").await;
-    assert_eq!(lines, ["[#general] alice: grow"], "the 1 GiB allocation never succeeded");
+    assert_eq!(
+        lines,
+        ["[#general] alice: grow"],
+        "the 1 GiB allocation never succeeded"
+    );
     assert_eq!(faulted_traps(&host.status("TBAD")), 1);
     host.close().await;
 }
@@ -123,7 +147,11 @@ async fn a_trap_in_a_timer_is_contained_and_timers_survive_it() {
     assert_eq!(host.lines(), ["[#general] bot: tick"]);
     tokio::time::sleep(Duration::from_secs(2)).await;
     handle.flush().await.expect("flush");
-    assert_eq!(faulted_traps(&host.status("T1")), 1, "the panic timer trapped");
+    assert_eq!(
+        faulted_traps(&host.status("T1")),
+        1,
+        "the panic timer trapped"
+    );
     tokio::time::sleep(Duration::from_secs(3)).await;
     handle.flush().await.expect("flush");
     assert_eq!(

@@ -8,7 +8,9 @@ use bothost_tests::{Harness, guests};
 async fn repeated_add_and_remove_are_harmless() {
     let host = Harness::new();
     host.add("T1", guests::ECHO, &[]).await.expect("add");
-    host.add("T1", guests::REPEAT, &[]).await.expect("second add is ignored");
+    host.add("T1", guests::REPEAT, &[])
+        .await
+        .expect("second add is ignored");
     assert_eq!(host.manager.len(), 1);
     assert_eq!(
         host.say("T1", "alice", "dm", "still echo").await,
@@ -16,7 +18,10 @@ async fn repeated_add_and_remove_are_harmless() {
         "the duplicate add did not replace the bot"
     );
     assert!(host.manager.remove(&TeamId::from("T1")).await);
-    assert!(!host.manager.remove(&TeamId::from("T1")).await, "second remove is a no-op");
+    assert!(
+        !host.manager.remove(&TeamId::from("T1")).await,
+        "second remove is a no-op"
+    );
     assert!(!host.manager.remove(&TeamId::from("T-unknown")).await);
     assert!(host.manager.is_empty());
     host.close().await;
@@ -28,17 +33,28 @@ async fn remove_runs_the_bots_shutdown_and_stops_its_events() {
     host.add("T1", guests::TRAPPER, &[]).await.expect("add");
     let handle = host.manager.handle(&TeamId::from("T1")).expect("served");
     assert!(host.manager.remove(&TeamId::from("T1")).await);
-    assert_eq!(host.lines(), ["[#general] bot: bye"], "shutdown ran and could still post");
+    assert_eq!(
+        host.lines(),
+        ["[#general] bot: bye"],
+        "shutdown ran and could still post"
+    );
     assert_eq!(handle.status(), BotStatus::Stopped);
-    let event = bothost::event::Event::TeamJoin { user: "U0BOB".into() };
-    assert!(matches!(handle.try_deliver(event), Err(TeamError::Closed(_))));
+    let event = bothost::event::Event::TeamJoin {
+        user: "U0BOB".into(),
+    };
+    assert!(matches!(
+        handle.try_deliver(event),
+        Err(TeamError::Closed(_))
+    ));
     host.close().await;
 }
 
 #[tokio::test]
 async fn reconfigure_keeps_the_live_instance_and_a_new_component_replaces_it() {
     let host = Harness::new();
-    host.add("T1", guests::TRAPPER, &[("v", "1")]).await.expect("add");
+    host.add("T1", guests::TRAPPER, &[("v", "1")])
+        .await
+        .expect("add");
     host.say("T1", "alice", "#general", "mem").await;
     host.manager
         .update(Harness::spec("T1", guests::TRAPPER, &[("v", "2")]))
@@ -53,7 +69,11 @@ async fn reconfigure_keeps_the_live_instance_and_a_new_component_replaces_it() {
         .update(Harness::spec("T1", guests::ECHO, &[]))
         .await
         .expect("swap component");
-    assert_eq!(host.lines(), ["[#general] bot: bye"], "the old instance was shut down");
+    assert_eq!(
+        host.lines(),
+        ["[#general] bot: bye"],
+        "the old instance was shut down"
+    );
     assert_eq!(
         host.say("T1", "alice", "dm", "now echo").await,
         ["[@alice] alice: now echo", "[@alice] bot: now echo"]
@@ -76,10 +96,19 @@ async fn stored_state_survives_a_component_swap() {
     host.add("T1", guests::COUNTER, &[]).await.expect("add");
     host.say("T1", "alice", "#general", "a").await;
     host.say("T1", "alice", "#general", "b").await;
-    host.manager.update(Harness::spec("T1", guests::REPEAT, &[])).await.expect("swap");
+    host.manager
+        .update(Harness::spec("T1", guests::REPEAT, &[]))
+        .await
+        .expect("swap");
     host.say("T1", "alice", "#general", "not counted").await;
-    host.manager.update(Harness::spec("T1", guests::COUNTER, &[])).await.expect("swap back");
-    assert_eq!(host.say("T1", "alice", "#general", "!count").await[1], "[#general] bot: count: 3");
+    host.manager
+        .update(Harness::spec("T1", guests::COUNTER, &[]))
+        .await
+        .expect("swap back");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 3"
+    );
     host.close().await;
 }
 
@@ -104,9 +133,20 @@ async fn two_teams_never_see_each_other() {
     for _ in 0..3 {
         host.say("TA", "alice", "#general", "msg").await;
     }
-    assert_eq!(host.say("TB", "alice", "#general", "!count").await[1], "[#general] bot: count: 1");
-    assert_eq!(host.say("TA", "alice", "#general", "!count").await[1], "[#general] bot: count: 4");
-    let teams: Vec<String> = host.manager.list().into_iter().map(|r| r.team.to_string()).collect();
+    assert_eq!(
+        host.say("TB", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 1"
+    );
+    assert_eq!(
+        host.say("TA", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 4"
+    );
+    let teams: Vec<String> = host
+        .manager
+        .list()
+        .into_iter()
+        .map(|r| r.team.to_string())
+        .collect();
     assert_eq!(teams, ["TA", "TB"]);
     host.close().await;
 }

@@ -47,7 +47,10 @@ async fn a_core_module_is_told_to_become_a_component() {
     let path = temp_file("core.wasm", &module);
     let err = load_error(&host, path.to_str().expect("utf-8")).await;
     assert!(matches!(err, RuntimeError::CoreModule { .. }), "{err}");
-    assert!(err.to_string().contains("wasm32-wasip2"), "says how to fix it: {err}");
+    assert!(
+        err.to_string().contains("wasm32-wasip2"),
+        "says how to fix it: {err}"
+    );
     host.close().await;
 }
 
@@ -67,14 +70,20 @@ async fn a_component_for_another_world_names_what_is_missing() {
     let err = load_error(&host, guests::OTHER_WORLD).await;
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
-    assert!(text.contains("missing exports: init, reconfigure, on-event, on-timer, shutdown"), "{text}");
+    assert!(
+        text.contains("missing exports: init, reconfigure, on-event, on-timer, shutdown"),
+        "{text}"
+    );
     host.close().await;
 }
 
 #[tokio::test]
 async fn an_init_that_fails_leaves_the_team_failed_until_updated() {
     let host = Harness::new();
-    let err = host.add("T1", guests::FAILING_INIT, &[]).await.expect_err("init refuses");
+    let err = host
+        .add("T1", guests::FAILING_INIT, &[])
+        .await
+        .expect_err("init refuses");
     assert!(matches!(err, TeamError::InitRefused { .. }), "{err}");
     assert!(err.to_string().contains("missing key `required`"), "{err}");
     assert!(matches!(host.status("T1"), BotStatus::Failed { .. }));
@@ -84,11 +93,18 @@ async fn an_init_that_fails_leaves_the_team_failed_until_updated() {
         "a failed bot gets no events"
     );
     host.manager
-        .update(Harness::spec("T1", guests::FAILING_INIT, &[("required", "yes")]))
+        .update(Harness::spec(
+            "T1",
+            guests::FAILING_INIT,
+            &[("required", "yes")],
+        ))
         .await
         .expect("fixed config starts it");
     assert_eq!(host.status("T1"), BotStatus::Running);
-    assert_eq!(host.say("T1", "alice", "#general", "now?").await[1], "[#general] bot: ready");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "now?").await[1],
+        "[#general] bot: ready"
+    );
     host.close().await;
 }
 
@@ -103,6 +119,9 @@ async fn an_oversized_component_is_refused_before_compiling() {
         ..Default::default()
     });
     let err = load_error(&host, guests::ECHO).await;
-    assert!(matches!(err, RuntimeError::TooLarge { limit: 1024, .. }), "{err}");
+    assert!(
+        matches!(err, RuntimeError::TooLarge { limit: 1024, .. }),
+        "{err}"
+    );
     host.close().await;
 }

@@ -14,7 +14,9 @@ async fn transcript(bot: &str, config: &[(&str, &str)], script: &str) -> String 
         .expect("session");
     let steps = parse_script(script).expect("script");
     let mut out = Vec::new();
-    run_script(&mut session, steps, &mut out).await.expect("run");
+    run_script(&mut session, steps, &mut out)
+        .await
+        .expect("run");
     for line in session.close().await {
         out.extend_from_slice(format!("{line}\n").as_bytes());
     }

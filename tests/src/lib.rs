@@ -63,7 +63,12 @@ impl Harness {
     ///
     /// # Errors
     /// Whatever the manager says.
-    pub async fn add(&self, team: &str, bot: &str, config: &[(&str, &str)]) -> Result<(), TeamError> {
+    pub async fn add(
+        &self,
+        team: &str,
+        bot: &str,
+        config: &[(&str, &str)],
+    ) -> Result<(), TeamError> {
         self.space.add_team(&TeamId::from(team));
         self.manager.add(Self::spec(team, bot, config)).await
     }
@@ -76,7 +81,10 @@ impl Harness {
     pub async fn say(&self, team: &str, user: &str, place: &str, text: &str) -> Vec<String> {
         let team = TeamId::from(team);
         let channel = self.space.resolve_place(&team, user, place).expect("place");
-        let event = self.space.say(&team, user, &channel, text, None).expect("say");
+        let event = self
+            .space
+            .say(&team, user, &channel, text, None)
+            .expect("say");
         let handle = self.manager.handle(&team).expect("team served");
         handle.deliver(event).await.expect("deliver");
         handle.flush().await.expect("flush");
@@ -85,7 +93,11 @@ impl Harness {
 
     /// Transcript lines recorded since the last call, as text.
     pub fn lines(&self) -> Vec<String> {
-        self.space.take_lines().iter().map(ChatLine::to_string).collect()
+        self.space
+            .take_lines()
+            .iter()
+            .map(ChatLine::to_string)
+            .collect()
     }
 
     /// The bot's status in `team`.
@@ -93,7 +105,10 @@ impl Harness {
     /// # Panics
     /// If the team is not served.
     pub fn status(&self, team: &str) -> BotStatus {
-        self.manager.handle(&TeamId::from(team)).expect("team served").status()
+        self.manager
+            .handle(&TeamId::from(team))
+            .expect("team served")
+            .status()
     }
 
     /// Removes every team and waits for every task.
@@ -111,5 +126,8 @@ impl Default for Harness {
 
 /// Builds a [`BotConfig`] from pairs.
 pub fn config_of(pairs: &[(&str, &str)]) -> BotConfig {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }

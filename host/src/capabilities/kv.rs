@@ -28,6 +28,10 @@ impl Host for Capabilities {
     }
 
     async fn list_keys(&mut self, prefix: String) -> Answer<Vec<String>> {
-        Ok(self.kv.list_keys(&self.team, &prefix).await.map_err(kv_error))
+        Ok(self
+            .kv
+            .list_keys(&self.team, &prefix)
+            .await
+            .map_err(kv_error))
     }
 }

@@ -122,7 +122,10 @@ mod tests {
         let start = Instant::now();
         assert_eq!(set.next_due(), Some(start + Duration::from_secs(10)));
         assert_eq!(set.pop_due(start + Duration::from_secs(10)), ["tick"]);
-        assert_eq!(set.pop_due(start + Duration::from_secs(20)), ["once", "tick"]);
+        assert_eq!(
+            set.pop_due(start + Duration::from_secs(20)),
+            ["once", "tick"]
+        );
         assert_eq!(set.len(), 1, "one-shot removed, periodic kept");
         assert_eq!(set.next_due(), Some(start + Duration::from_secs(30)));
     }

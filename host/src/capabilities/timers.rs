@@ -11,11 +11,19 @@ fn timer_error(e: TimerError) -> wit::TimerError {
 }
 
 impl Host for Capabilities {
-    fn every(&mut self, name: String, seconds: u32) -> wasmtime::Result<Result<(), wit::TimerError>> {
+    fn every(
+        &mut self,
+        name: String,
+        seconds: u32,
+    ) -> wasmtime::Result<Result<(), wit::TimerError>> {
         Ok(self.timers.set(&name, seconds, true).map_err(timer_error))
     }
 
-    fn once(&mut self, name: String, seconds: u32) -> wasmtime::Result<Result<(), wit::TimerError>> {
+    fn once(
+        &mut self,
+        name: String,
+        seconds: u32,
+    ) -> wasmtime::Result<Result<(), wit::TimerError>> {
         Ok(self.timers.set(&name, seconds, false).map_err(timer_error))
     }
 

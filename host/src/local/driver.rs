@@ -36,7 +36,11 @@ pub enum Flow {
 
 /// Runs one step. Errors of the step (unknown user, refused config) become
 /// transcript notes, so a script carries on like a person would.
-pub async fn run_step(session: &mut LocalSession, cursor: &mut Cursor, step: Step) -> (Vec<String>, Flow) {
+pub async fn run_step(
+    session: &mut LocalSession,
+    cursor: &mut Cursor,
+    step: Step,
+) -> (Vec<String>, Flow) {
     let result: Result<Vec<ChatLine>, SessionError> = match step {
         Step::Say { user, place, text } => {
             let user = user.unwrap_or_else(|| cursor.user.clone());
@@ -55,7 +59,12 @@ pub async fn run_step(session: &mut LocalSession, cursor: &mut Cursor, step: Ste
         Step::Join(place) => session.join(&cursor.user, &place).await,
         Step::Wait(d) => session.wait(d).await,
         Step::Config(config) => session.reconfigure(config).await,
-        Step::Status => return (vec![format!("[host] ! bot {}", session.status())], Flow::Continue),
+        Step::Status => {
+            return (
+                vec![format!("[host] ! bot {}", session.status())],
+                Flow::Continue,
+            );
+        }
         Step::Help => return (HELP.lines().map(str::to_owned).collect(), Flow::Continue),
         Step::Quit => return (Vec::new(), Flow::Quit),
     };
@@ -105,7 +114,11 @@ pub async fn run_terminal(session: &mut LocalSession) -> std::io::Result<()> {
     let mut out = tokio::io::stdout();
     let mut input = BufReader::new(tokio::io::stdin()).lines();
     let mut cursor = Cursor::default();
-    write_lines(&mut out, &["bothost local chat: type /help for commands, /quit to leave".to_owned()]).await?;
+    write_lines(
+        &mut out,
+        &["bothost local chat: type /help for commands, /quit to leave".to_owned()],
+    )
+    .await?;
     loop {
         prompt(&mut out, &cursor).await?;
         let space = session.space().clone();
@@ -140,6 +153,7 @@ pub async fn run_terminal(session: &mut LocalSession) -> std::io::Result<()> {
 }
 
 async fn prompt(out: &mut (impl AsyncWrite + Unpin), cursor: &Cursor) -> std::io::Result<()> {
-    out.write_all(format!("{}@{}> ", cursor.user, cursor.place).as_bytes()).await?;
+    out.write_all(format!("{}@{}> ", cursor.user, cursor.place).as_bytes())
+        .await?;
     out.flush().await
 }

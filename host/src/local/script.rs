@@ -75,18 +75,19 @@ pub fn parse_line(line: &str) -> Result<Option<Step>, String> {
             other => return Err(format!("unknown command /{other} (try /help)")),
         }));
     }
-    if let Some((who, text)) = line.split_once(": ") {
-        if !who.is_empty() && !who.contains(' ') {
-            let (user, place) = match who.split_once('@') {
-                Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
-                None => (who.to_owned(), None),
-            };
-            return Ok(Some(Step::Say {
-                user: Some(user),
-                place,
-                text: text.to_owned(),
-            }));
-        }
+    if let Some((who, text)) = line.split_once(": ")
+        && !who.is_empty()
+        && !who.contains(' ')
+    {
+        let (user, place) = match who.split_once('@') {
+            Some((u, p)) => (u.to_owned(), Some(p.to_owned())),
+            None => (who.to_owned(), None),
+        };
+        return Ok(Some(Step::Say {
+            user: Some(user),
+            place,
+            text: text.to_owned(),
+        }));
     }
     Ok(Some(Step::Say {
         user: None,
@@ -159,13 +160,22 @@ mod tests {
             }),
             "user names are checked when run, not parsed"
         );
-        assert_eq!(parse_line("/wait 5").expect("ok"), Some(Step::Wait(Duration::from_secs(5))));
+        assert_eq!(
+            parse_line("/wait 5").expect("ok"),
+            Some(Step::Wait(Duration::from_secs(5)))
+        );
         assert_eq!(
             parse_line("/config a=1 b=x").expect("ok"),
-            Some(Step::Config(BotConfig::from([("a".into(), "1".into()), ("b".into(), "x".into())])))
+            Some(Step::Config(BotConfig::from([
+                ("a".into(), "1".into()),
+                ("b".into(), "x".into())
+            ])))
         );
         assert!(parse_line("/wait soon").is_err());
         assert!(parse_line("/nope").is_err());
-        assert_eq!(parse_script("hi\n/wait x").unwrap_err(), "line 2: /wait takes whole seconds, not `x`");
+        assert_eq!(
+            parse_script("hi\n/wait x").expect_err("bad line"),
+            "line 2: /wait takes whole seconds, not `x`"
+        );
     }
 }

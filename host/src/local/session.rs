@@ -48,7 +48,11 @@ impl LocalSession {
     ///
     /// # Errors
     /// The runtime cannot start or the component cannot be loaded.
-    pub async fn start(bot: &Path, config: BotConfig, runtime: &RuntimeConfig) -> Result<Self, SessionError> {
+    pub async fn start(
+        bot: &Path,
+        config: BotConfig,
+        runtime: &RuntimeConfig,
+    ) -> Result<Self, SessionError> {
         let runtime = Arc::new(BotRuntime::new(runtime)?);
         let space = Arc::new(LocalSpace::new());
         let kv = Arc::new(MemoryStore::new(runtime.limits().storage_quota()));
@@ -120,7 +124,12 @@ impl LocalSession {
     ///
     /// # Errors
     /// Unknown user or place, or the team shutting down.
-    pub async fn say(&mut self, user: &str, place: &str, text: &str) -> Result<Vec<ChatLine>, SessionError> {
+    pub async fn say(
+        &mut self,
+        user: &str,
+        place: &str,
+        text: &str,
+    ) -> Result<Vec<ChatLine>, SessionError> {
         let channel = self.space.resolve_place(&self.team, user, place)?;
         let event = self.space.say(&self.team, user, &channel, text, None)?;
         if let crate::event::Event::Message(m) = &event {
@@ -188,7 +197,10 @@ impl LocalSession {
 
     /// The current config.
     pub fn config(&self) -> BotConfig {
-        self.manager.spec(&self.team).map(|s| s.config).unwrap_or_default()
+        self.manager
+            .spec(&self.team)
+            .map(|s| s.config)
+            .unwrap_or_default()
     }
 
     /// Shuts the bot down (its `shutdown` runs) and stops every task.

@@ -18,7 +18,10 @@ use crate::profile::TeamInfo;
 /// The bot's user in every local team.
 pub const BOT_USER: &str = "U0BOT";
 const BOT_NAME: &str = "bot";
-const USERS: [(&str, &str, &str); 2] = [("U0ALICE", "alice", "Alice Liddell"), ("U0BOB", "bob", "Bob Builder")];
+const USERS: [(&str, &str, &str); 2] = [
+    ("U0ALICE", "alice", "Alice Liddell"),
+    ("U0BOB", "bob", "Bob Builder"),
+];
 const CHANNELS: [(&str, &str); 2] = [("C0GENERAL", "general"), ("C0RANDOM", "random")];
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -108,7 +111,11 @@ impl World {
     /// `#general` for channels, `@alice` for a DM.
     fn place(&self, id: &ChannelId) -> Option<String> {
         let c = self.channel(id)?;
-        Some(if c.is_private { format!("@{}", c.name) } else { format!("#{}", c.name) })
+        Some(if c.is_private {
+            format!("@{}", c.name)
+        } else {
+            format!("#{}", c.name)
+        })
     }
 }
 
@@ -145,7 +152,10 @@ impl LocalSpace {
     }
 
     fn record(&self, line: ChatLine) {
-        self.lines.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(line);
         self.changed.notify_one();
     }
 
@@ -174,15 +184,36 @@ impl LocalSpace {
         });
     }
 
+    /// The user named `user` in `team`.
+    fn speaker(&self, team: &TeamId, user: &str) -> Result<UserInfo, LocalError> {
+        let worlds = self.worlds();
+        let world = worlds
+            .get(team)
+            .ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
+        world
+            .user_named(user)
+            .cloned()
+            .ok_or_else(|| LocalError::UnknownUser(user.to_owned()))
+    }
+
     /// Resolves `#name`, `name`, a channel id, or `dm`/`@bot` (the DM
     /// between `user` and the bot).
     ///
     /// # Errors
     /// [`LocalError`] when the team, user or channel does not exist.
-    pub fn resolve_place(&self, team: &TeamId, user: &str, place: &str) -> Result<ChannelId, LocalError> {
+    pub fn resolve_place(
+        &self,
+        team: &TeamId,
+        user: &str,
+        place: &str,
+    ) -> Result<ChannelId, LocalError> {
         let worlds = self.worlds();
-        let world = worlds.get(team).ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
-        let speaker = world.user_named(user).ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?;
+        let world = worlds
+            .get(team)
+            .ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
+        let speaker = world
+            .user_named(user)
+            .ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?;
         if place == "dm" || place == "@bot" {
             return Ok(World::dm_of(&speaker.id));
         }
@@ -209,11 +240,20 @@ impl LocalSpace {
         thread_ts: Option<Ts>,
     ) -> Result<Event, LocalError> {
         let mut worlds = self.worlds();
-        let world = worlds.get_mut(team).ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
-        let speaker = world.user_named(user).ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?.clone();
-        let place = world.place(channel).ok_or_else(|| LocalError::UnknownChannel(channel.to_string()))?;
+        let world = worlds
+            .get_mut(team)
+            .ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
+        let speaker = world
+            .user_named(user)
+            .ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?
+            .clone();
+        let place = world
+            .place(channel)
+            .ok_or_else(|| LocalError::UnknownChannel(channel.to_string()))?;
         let ts = world.ts();
-        world.messages.insert((channel.clone(), ts.clone()), text.to_owned());
+        world
+            .messages
+            .insert((channel.clone(), ts.clone()), text.to_owned());
         drop(worlds);
         let wire_text = text.replace(&format!("@{BOT_NAME}"), &format!("<@{BOT_USER}>"));
         self.record(ChatLine {
@@ -243,12 +283,17 @@ impl LocalSpace {
     ///
     /// # Errors
     /// [`LocalError`] for an unknown team or user.
-    pub fn react(&self, team: &TeamId, user: &str, channel: &ChannelId, ts: &Ts, name: &str) -> Result<Event, LocalError> {
-        let worlds = self.worlds();
-        let world = worlds.get(team).ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
-        let speaker = world.user_named(user).ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?;
+    pub fn react(
+        &self,
+        team: &TeamId,
+        user: &str,
+        channel: &ChannelId,
+        ts: &Ts,
+        name: &str,
+    ) -> Result<Event, LocalError> {
+        let speaker = self.speaker(team, user)?;
         Ok(Event::ReactionAdded(ReactionEvent {
-            user: speaker.id.clone(),
+            user: speaker.id,
             name: name.to_owned(),
             channel: channel.clone(),
             item_ts: ts.clone(),
@@ -259,17 +304,24 @@ impl LocalSpace {
     ///
     /// # Errors
     /// [`LocalError`] for an unknown team or user.
-    pub fn join(&self, team: &TeamId, user: &str, channel: &ChannelId) -> Result<Event, LocalError> {
-        let worlds = self.worlds();
-        let world = worlds.get(team).ok_or_else(|| LocalError::UnknownTeam(team.clone()))?;
-        let speaker = world.user_named(user).ok_or_else(|| LocalError::UnknownUser(user.to_owned()))?;
+    pub fn join(
+        &self,
+        team: &TeamId,
+        user: &str,
+        channel: &ChannelId,
+    ) -> Result<Event, LocalError> {
+        let speaker = self.speaker(team, user)?;
         Ok(Event::MemberJoinedChannel(MembershipEvent {
-            user: speaker.id.clone(),
+            user: speaker.id,
             channel: channel.clone(),
         }))
     }
 
-    fn with_world<R>(&self, team: &TeamId, f: impl FnOnce(&mut World) -> Result<R, ChatError>) -> Result<R, ChatError> {
+    fn with_world<R>(
+        &self,
+        team: &TeamId,
+        f: impl FnOnce(&mut World) -> Result<R, ChatError>,
+    ) -> Result<R, ChatError> {
         let mut worlds = self.worlds();
         let world = worlds
             .get_mut(team)
@@ -277,8 +329,19 @@ impl LocalSpace {
         f(world)
     }
 
-    fn bot_line(&self, team: &TeamId, channel: &ChannelId, text: String, ts: Ts, thread_ts: Option<Ts>, kind: LineKind) -> Result<(), ChatError> {
-        let place = self.with_world(team, |w| w.place(channel).ok_or_else(|| ChatError::NotFound(format!("channel {channel}"))))?;
+    fn bot_line(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        text: String,
+        ts: Ts,
+        thread_ts: Option<Ts>,
+        kind: LineKind,
+    ) -> Result<(), ChatError> {
+        let place = self.with_world(team, |w| {
+            w.place(channel)
+                .ok_or_else(|| ChatError::NotFound(format!("channel {channel}")))
+        })?;
         self.record(ChatLine {
             team: team.clone(),
             channel: channel.clone(),
@@ -301,28 +364,57 @@ impl ChatBackend for LocalSpace {
             w.channel(&message.channel)
                 .ok_or_else(|| ChatError::NotFound(format!("channel {}", message.channel)))?;
             let ts = w.ts();
-            w.messages.insert((message.channel.clone(), ts.clone()), message.text.clone());
+            w.messages
+                .insert((message.channel.clone(), ts.clone()), message.text.clone());
             Ok(ts)
         })?;
-        self.bot_line(team, &message.channel, message.text, ts.clone(), message.thread_ts, LineKind::Message)?;
+        self.bot_line(
+            team,
+            &message.channel,
+            message.text,
+            ts.clone(),
+            message.thread_ts,
+            LineKind::Message,
+        )?;
         Ok(MessageRef {
             channel: message.channel,
             ts,
         })
     }
 
-    async fn update(&self, team: &TeamId, channel: &ChannelId, ts: &Ts, text: String) -> Result<(), ChatError> {
-        self.with_world(team, |w| match w.messages.get_mut(&(channel.clone(), ts.clone())) {
-            Some(old) => {
-                old.clone_from(&text);
-                Ok(())
+    async fn update(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &Ts,
+        text: String,
+    ) -> Result<(), ChatError> {
+        self.with_world(team, |w| {
+            match w.messages.get_mut(&(channel.clone(), ts.clone())) {
+                Some(old) => {
+                    old.clone_from(&text);
+                    Ok(())
+                }
+                None => Err(ChatError::NotFound(format!("message {ts}"))),
             }
-            None => Err(ChatError::NotFound(format!("message {ts}"))),
         })?;
-        self.bot_line(team, channel, text, ts.clone(), None, LineKind::Edit { ts: ts.clone() })
+        self.bot_line(
+            team,
+            channel,
+            text,
+            ts.clone(),
+            None,
+            LineKind::Edit { ts: ts.clone() },
+        )
     }
 
-    async fn react(&self, team: &TeamId, channel: &ChannelId, ts: &Ts, name: &str) -> Result<(), ChatError> {
+    async fn react(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+        ts: &Ts,
+        name: &str,
+    ) -> Result<(), ChatError> {
         self.with_world(team, |w| {
             if w.messages.contains_key(&(channel.clone(), ts.clone())) {
                 Ok(())
@@ -354,18 +446,35 @@ impl ChatBackend for LocalSpace {
     }
 
     async fn user_info(&self, team: &TeamId, user: &UserId) -> Result<UserInfo, ChatError> {
-        self.with_world(team, |w| w.user(user).cloned().ok_or_else(|| ChatError::NotFound(format!("user {user}"))))
+        self.with_world(team, |w| {
+            w.user(user)
+                .cloned()
+                .ok_or_else(|| ChatError::NotFound(format!("user {user}")))
+        })
     }
 
-    async fn channel_info(&self, team: &TeamId, channel: &ChannelId) -> Result<ChannelInfo, ChatError> {
-        self.with_world(team, |w| w.channel(channel).ok_or_else(|| ChatError::NotFound(format!("channel {channel}"))))
+    async fn channel_info(
+        &self,
+        team: &TeamId,
+        channel: &ChannelId,
+    ) -> Result<ChannelInfo, ChatError> {
+        self.with_world(team, |w| {
+            w.channel(channel)
+                .ok_or_else(|| ChatError::NotFound(format!("channel {channel}")))
+        })
     }
 
     async fn find_user(&self, team: &TeamId, name: &str) -> Result<Option<UserInfo>, ChatError> {
         self.with_world(team, |w| Ok(w.user_named(name).cloned()))
     }
 
-    async fn find_channel(&self, team: &TeamId, name: &str) -> Result<Option<ChannelInfo>, ChatError> {
-        self.with_world(team, |w| Ok(w.channels.iter().find(|c| c.name == name).cloned()))
+    async fn find_channel(
+        &self,
+        team: &TeamId,
+        name: &str,
+    ) -> Result<Option<ChannelInfo>, ChatError> {
+        self.with_world(team, |w| {
+            Ok(w.channels.iter().find(|c| c.name == name).cloned())
+        })
     }
 }

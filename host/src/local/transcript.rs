@@ -50,10 +50,22 @@ impl fmt::Display for ChatLine {
         match &self.kind {
             LineKind::Message => write!(f, "{}: {}", self.user_name, self.text),
             LineKind::Edit { ts } => {
-                write!(f, "{} edited {}: {}", self.user_name, short_ts(ts), self.text)
+                write!(
+                    f,
+                    "{} edited {}: {}",
+                    self.user_name,
+                    short_ts(ts),
+                    self.text
+                )
             }
             LineKind::Reaction { ts, name } => {
-                write!(f, "{} reacted :{}: to {}", self.user_name, name, short_ts(ts))
+                write!(
+                    f,
+                    "{} reacted :{}: to {}",
+                    self.user_name,
+                    name,
+                    short_ts(ts)
+                )
             }
             LineKind::Note => write!(f, "! {}", self.text),
         }

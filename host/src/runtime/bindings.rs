@@ -11,4 +11,4 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use bothost::bot::{chat, kv, log, timers, types};
+pub use self::bothost::bot::{chat, kv, log, timers, types};

@@ -114,7 +114,10 @@ fn check_world(engine: &Engine, component: &Component) -> Result<(), String> {
         .map(|(name, _)| name.to_owned())
         .filter(|name| !name.starts_with("wasi:") && !name.starts_with("bothost:bot/"))
         .collect();
-    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_owned()).collect();
+    let exports: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
     let missing: Vec<&str> = EXPORTS
         .iter()
         .copied()

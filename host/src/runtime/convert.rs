@@ -1,8 +1,8 @@
 //! Conversions between the host's domain types and the generated bindings.
 //! Only the runtime and the capabilities see the generated types.
 
-use super::bindings::types as wit;
 use super::bindings::chat as wit_chat;
+use super::bindings::types as wit;
 use crate::chat::{ChannelInfo, ChatError, MessageRef, UserInfo};
 use crate::event::{Event, MessageEvent};
 use crate::profile::{BotConfig, TeamInfo};

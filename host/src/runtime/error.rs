@@ -15,7 +15,11 @@ pub enum RuntimeError {
         source: std::io::Error,
     },
     #[error("{path}: component is {size} bytes, over the {limit}-byte limit")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: not a WebAssembly file (no `\\0asm` header)")]
     NotWasm { path: PathBuf },
     #[error(

@@ -128,7 +128,8 @@ impl BotRuntime {
         if let Some(hit) = self.cached(digest) {
             return Ok(hit);
         }
-        let (engine, linker, owned_path) = (self.engine.clone(), self.linker.clone(), path.to_path_buf());
+        let (engine, linker, owned_path) =
+            (self.engine.clone(), self.linker.clone(), path.to_path_buf());
         let compiled = tokio::task::spawn_blocking(move || {
             compiled::compile(&engine, &linker, &owned_path, &bytes)
         })

@@ -121,9 +121,15 @@ mod tests {
             Err(StorageError::QuotaExceeded { limit: 10 })
         );
         // Overwriting the same key reuses its bytes.
-        store.set(&team, "a", vec![1; 9]).await.expect("overwrite fits");
+        store
+            .set(&team, "a", vec![1; 9])
+            .await
+            .expect("overwrite fits");
         assert!(store.delete(&team, "a").await.expect("delete"));
-        store.set(&team, "b", vec![0; 9]).await.expect("fits after delete");
+        store
+            .set(&team, "b", vec![0; 9])
+            .await
+            .expect("fits after delete");
         assert_eq!(
             store.set(&team, "toolong", vec![]).await,
             Err(StorageError::InvalidKey("too long"))
@@ -137,7 +143,10 @@ mod tests {
         for k in ["n/2", "n/1", "m/1"] {
             store.set(&a, k, b"x".to_vec()).await.expect("set");
         }
-        assert_eq!(store.list_keys(&a, "n/").await.expect("list"), ["n/1", "n/2"]);
+        assert_eq!(
+            store.list_keys(&a, "n/").await.expect("list"),
+            ["n/1", "n/2"]
+        );
         assert_eq!(store.get(&b, "n/1").await.expect("get"), None);
         store.purge_team(&a).await.expect("purge");
         assert!(store.list_keys(&a, "").await.expect("list").is_empty());

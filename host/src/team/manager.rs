@@ -139,7 +139,9 @@ impl TeamManager {
     /// running), or a bot that refused the new config.
     pub async fn update(&self, spec: TeamSpec) -> Result<(), TeamError> {
         let team = spec.id().clone();
-        let handle = self.handle(&team).ok_or_else(|| TeamError::UnknownTeam(team.clone()))?;
+        let handle = self
+            .handle(&team)
+            .ok_or_else(|| TeamError::UnknownTeam(team.clone()))?;
         let bot = self.runtime.load(&spec.bot).await?;
         let (done, answer) = oneshot::channel();
         handle

@@ -83,7 +83,11 @@ impl Supervisor {
     }
 
     /// Runs until cancelled or every sender is gone, then shuts the bot down.
-    pub(super) async fn run(mut self, mut mailbox: mpsc::Receiver<Command>, cancel: CancellationToken) {
+    pub(super) async fn run(
+        mut self,
+        mut mailbox: mpsc::Receiver<Command>,
+        cancel: CancellationToken,
+    ) {
         loop {
             let due = self.next_timer();
             tokio::select! {
@@ -257,24 +261,27 @@ impl Supervisor {
         let same_team = spec.info == self.spec.info;
         self.spec = spec;
         self.bot = bot;
-        if same_bot && same_team {
-            if let Some(Slot::Live(instance)) = self.slot.as_mut() {
-                let result = instance.reconfigure(&self.spec.config).await;
-                let team = self.spec.id().clone();
-                return match result {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(failure)) => Err(TeamError::ReconfigureRefused { team, failure }),
-                    Err(error) => {
-                        self.fault("reconfigure", &error);
-                        Err(TeamError::Call { team, error })
-                    }
-                };
-            }
+        if same_bot
+            && same_team
+            && let Some(Slot::Live(instance)) = self.slot.as_mut()
+        {
+            let result = instance.reconfigure(&self.spec.config).await;
+            let team = self.spec.id().clone();
+            return match result {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(failure)) => Err(TeamError::ReconfigureRefused { team, failure }),
+                Err(error) => {
+                    self.fault("reconfigure", &error);
+                    Err(TeamError::Call { team, error })
+                }
+            };
         }
         // A new component (or a bot that was down): retire the old instance
         // and start a fresh one with the new config. Timers carry over.
         if let Some(Slot::Live(instance)) = self.slot.as_mut() {
-            let _ = instance.shutdown(self.runtime.limits().shutdown_grace()).await;
+            let _ = instance
+                .shutdown(self.runtime.limits().shutdown_grace())
+                .await;
         }
         self.backoff.succeed();
         self.status.send_replace(BotStatus::Starting);
