@@ -27,6 +27,15 @@ pub enum Command {
     /// Run a bot against a simulated team: a terminal chat, or a script
     /// that prints a deterministic transcript. No Slack needed.
     Local(LocalArgs),
+    /// Serve the teams listed in a config file over Slack.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The config file (see README: Configuration).
+    #[arg(long, default_value = "bothost.toml")]
+    pub config: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +65,10 @@ pub enum CliError {
     Session(#[from] SessionError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Host(#[from] crate::serve::HostError),
 }
 
 /// Logs go to stderr so transcripts on stdout stay clean. Local runs log
@@ -63,6 +76,7 @@ pub enum CliError {
 pub fn init_tracing(cli: &Cli) {
     let default = match cli.command {
         Command::Local(_) => "warn",
+        Command::Serve(_) => "info",
     };
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(cli.log.as_deref().unwrap_or(default)))
@@ -80,7 +94,48 @@ pub fn init_tracing(cli: &Cli) {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Local(args) => run_local(args),
+        Command::Serve(args) => run_serve(&args),
     }
+}
+
+fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
+    let config = crate::config::HostConfig::load(&args.config)?;
+    let (apps, teams) = config.resolve(|var| std::env::var(var).ok())?;
+    let runtime = RuntimeConfig {
+        max_teams: config.runtime.max_teams,
+        cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
+        limits: config.limits.clone(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let shutdown = crate::shutdown::Shutdown::new();
+        let host = crate::serve::Host::new(
+            &runtime,
+            &config.slack.api_base,
+            crate::slack::Tuning::default(),
+            shutdown,
+        )?;
+        for app in apps {
+            host.add_app(app);
+        }
+        for team in teams {
+            let id = team.id.clone();
+            match host.add(team).await {
+                Ok(()) => tracing::info!(team = %id, "serving"),
+                Err(e) => tracing::error!(team = %id, error = %e, "team not served"),
+            }
+        }
+        tracing::info!(
+            teams = host.manager().len(),
+            "bothost serving; Ctrl-C to stop"
+        );
+        tokio::signal::ctrl_c().await?;
+        tracing::info!("shutting down");
+        host.close().await;
+        Ok(())
+    })
 }
 
 fn default_cache_dir() -> Option<PathBuf> {

@@ -14,6 +14,7 @@
 pub mod capabilities;
 pub mod chat;
 pub mod cli;
+pub mod config;
 pub mod event;
 pub mod ids;
 pub mod limits;
@@ -21,6 +22,8 @@ pub mod local;
 pub mod profile;
 pub mod runtime;
 pub mod secret;
+pub mod serve;
 pub mod shutdown;
+pub mod slack;
 pub mod storage;
 pub mod team;

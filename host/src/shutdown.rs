@@ -19,11 +19,13 @@ impl Shutdown {
         Self::default()
     }
 
-    /// A child scope: cancelled with its parent, or on its own.
+    /// A child scope: cancelled with its parent, or on its own. Its tasks
+    /// are tracked by the same tracker, so the root's [`close`](Self::close)
+    /// waits for them too; close only the root.
     pub fn child(&self) -> Self {
         Self {
             token: self.token.child_token(),
-            tracker: TaskTracker::new(),
+            tracker: self.tracker.clone(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! the real runtime and team actors, a local chat space in place of Slack.
 
 mod examples;
+mod fake_slack_selftest;
 mod faults;
 mod lifecycle;
 mod loading;

@@ -16,6 +16,8 @@ use bothost::team::{BotStatus, TeamError, TeamManager, TeamSpec};
 
 pub use bothost_guests as guests;
 
+pub mod fake_slack;
+
 /// A host serving local teams.
 #[derive(Debug)]
 pub struct Harness {

@@ -139,7 +139,10 @@ impl BotRuntime {
             reason: format!("compilation aborted: {e}"),
         })??;
         let compiled = Arc::new(compiled);
-        self.lock_compiled().insert(digest, compiled.clone());
+        let mut cache = self.lock_compiled();
+        // Forget bots no team uses any more, so upgrades do not pile up.
+        cache.retain(|_, bot| Arc::strong_count(bot) > 1);
+        cache.insert(digest, compiled.clone());
         Ok(compiled)
     }
 

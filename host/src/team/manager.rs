@@ -166,16 +166,19 @@ impl TeamManager {
             tracing::info!(%team, "team not served; remove ignored");
             return false;
         };
+        self.stop(team, entry).await;
+        true
+    }
+
+    async fn stop(&self, team: &TeamId, entry: Entry) {
         entry.scope.cancel();
         let grace = self.runtime.limits().shutdown_grace() + Duration::from_secs(1);
-        let task = entry.task;
-        tokio::pin!(task);
+        let mut task = entry.task;
         if tokio::time::timeout(grace, &mut task).await.is_err() {
             tracing::warn!(%team, "team did not stop in time; aborting");
             task.abort();
         }
         tracing::info!(%team, "team removed");
-        true
     }
 
     /// The handle of a served team.
@@ -223,11 +226,16 @@ impl TeamManager {
         self.lock().is_empty()
     }
 
-    /// Removes every team (each gets its `shutdown`).
+    /// Removes every team (each gets its `shutdown`). Every team is told to
+    /// stop first, so they shut down in parallel and this waits about as
+    /// long as the slowest one.
     pub async fn shutdown(&self) {
-        let teams: Vec<TeamId> = self.lock().keys().cloned().collect();
-        for team in teams {
-            self.remove(&team).await;
+        let entries: Vec<(TeamId, Entry)> = self.lock().drain().collect();
+        for (_, entry) in &entries {
+            entry.scope.cancel();
+        }
+        for (team, entry) in entries {
+            self.stop(&team, entry).await;
         }
     }
 }

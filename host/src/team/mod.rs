@@ -5,6 +5,7 @@ mod backoff;
 mod error;
 mod handle;
 mod manager;
+mod sink;
 mod spec;
 mod status;
 mod supervisor;

@@ -1,0 +1,292 @@
+//! The host's configuration file (`bothost.toml`): runtime sizing, bot
+//! limits, Slack settings, Socket Mode apps and the teams to serve. Typed
+//! and strict (`deny_unknown_fields`): a typo is an error, not a silently
+//! ignored setting. Tokens are never written in the file; it names the
+//! environment variables that hold them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::ids::TeamId;
+use crate::limits::BotLimits;
+use crate::profile::BotConfig;
+use crate::secret::Secret;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{what}: environment variable {var} is not set")]
+    MissingEnv { var: String, what: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostConfig {
+    #[serde(default)]
+    pub runtime: RuntimeSection,
+    #[serde(default)]
+    pub limits: BotLimits,
+    #[serde(default)]
+    pub slack: SlackSection,
+    #[serde(default)]
+    pub apps: Vec<AppEntry>,
+    #[serde(default)]
+    pub teams: Vec<TeamEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeSection {
+    /// Live bot instances the process is sized for.
+    pub max_teams: u32,
+    /// Compiled-component cache; defaults to the user's cache directory.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for RuntimeSection {
+    fn default() -> Self {
+        Self {
+            max_teams: 1000,
+            cache_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackSection {
+    /// Web API base URL; tests point it at a fake Slack.
+    pub api_base: String,
+}
+
+impl Default for SlackSection {
+    fn default() -> Self {
+        Self {
+            api_base: "https://slack.com/api/".into(),
+        }
+    }
+}
+
+/// A Socket Mode app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppEntry {
+    pub id: String,
+    /// Environment variable holding the app-level token (`xapp-…`).
+    pub app_token_env: String,
+}
+
+/// A team to serve.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamEntry {
+    pub id: TeamId,
+    /// The bot component; relative paths are relative to the config file.
+    pub bot: PathBuf,
+    /// Environment variable holding the bot token (`xoxb-…`).
+    pub token_env: String,
+    /// Connect over this Socket Mode app instead of RTM.
+    #[serde(default)]
+    pub app: Option<String>,
+    /// Custom config given to the bot.
+    #[serde(default)]
+    pub config: BotConfig,
+}
+
+/// A team with its token resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedTeam {
+    pub id: TeamId,
+    pub bot: PathBuf,
+    pub token: Secret,
+    pub app: Option<String>,
+    pub config: BotConfig,
+}
+
+/// An app with its token resolved.
+#[derive(Debug, Clone)]
+pub struct ResolvedApp {
+    pub id: String,
+    pub token: Secret,
+}
+
+impl HostConfig {
+    /// Reads and parses a config file; relative bot paths are made
+    /// relative to the file's directory.
+    ///
+    /// # Errors
+    /// Unreadable file, bad TOML, unknown keys, or inconsistent entries.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for team in &mut config.teams {
+            if team.bot.is_relative() {
+                team.bot = base.join(&team.bot);
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses TOML text.
+    ///
+    /// # Errors
+    /// The TOML error, with line and column.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Checks what TOML alone cannot.
+    ///
+    /// # Errors
+    /// Duplicate team ids, or a team naming an app that is not defined.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut seen = std::collections::HashSet::new();
+        for team in &self.teams {
+            if !seen.insert(&team.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "team {} is listed twice",
+                    team.id
+                )));
+            }
+            if let Some(app) = &team.app
+                && !self.apps.iter().any(|a| &a.id == app)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "team {} uses app {app}, which is not in [[apps]]",
+                    team.id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves every token from the environment.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingEnv`] naming the variable (never a value).
+    pub fn resolve(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Vec<ResolvedApp>, Vec<ResolvedTeam>), ConfigError> {
+        let secret = |var: &str, what: String| {
+            env(var)
+                .filter(|v| !v.is_empty())
+                .map(Secret::new)
+                .ok_or_else(|| ConfigError::MissingEnv {
+                    var: var.to_owned(),
+                    what,
+                })
+        };
+        let apps = self
+            .apps
+            .iter()
+            .map(|a| {
+                Ok(ResolvedApp {
+                    id: a.id.clone(),
+                    token: secret(&a.app_token_env, format!("app {}", a.id))?,
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        let teams = self
+            .teams
+            .iter()
+            .map(|t| {
+                Ok(ResolvedTeam {
+                    id: t.id.clone(),
+                    bot: t.bot.clone(),
+                    token: secret(&t.token_env, format!("team {}", t.id))?,
+                    app: t.app.clone(),
+                    config: t.config.clone(),
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok((apps, teams))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+[runtime]
+max_teams = 10
+
+[limits]
+cpu_ms_per_call = 100
+
+[slack]
+api_base = "http://127.0.0.1:9/api/"
+
+[[apps]]
+id = "A1"
+app_token_env = "APP_TOKEN"
+
+[[teams]]
+id = "T1"
+bot = "echo.wasm"
+token_env = "T1_TOKEN"
+
+[[teams]]
+id = "T2"
+bot = "/abs/counter.wasm"
+token_env = "T2_TOKEN"
+app = "A1"
+config = { label = "total" }
+"#;
+
+    #[test]
+    fn parses_resolves_and_never_prints_tokens() {
+        let config = HostConfig::parse(EXAMPLE).expect("parse");
+        config.validate().expect("valid");
+        assert_eq!(config.limits.cpu_ms_per_call, 100);
+        assert_eq!(
+            config.limits.memory_bytes,
+            BotLimits::default().memory_bytes
+        );
+        let env = |var: &str| Some(format!("xoxb-secret-{var}"));
+        let (apps, teams) = config.resolve(env).expect("resolve");
+        assert_eq!(apps[0].token.expose(), "xoxb-secret-APP_TOKEN");
+        assert_eq!(
+            teams[1].config.get("label").map(String::as_str),
+            Some("total")
+        );
+        assert!(!format!("{teams:?} {apps:?}").contains("xoxb-secret"));
+    }
+
+    #[test]
+    fn unknown_keys_missing_env_and_bad_apps_are_clear_errors() {
+        let err = HostConfig::parse("[runtime]\nmax_team = 3\n").expect_err("typo");
+        assert!(err.contains("max_team"), "{err}");
+        let config = HostConfig::parse(EXAMPLE).expect("parse");
+        let err = config.resolve(|_| None).expect_err("no env");
+        assert_eq!(
+            err.to_string(),
+            "app A1: environment variable APP_TOKEN is not set"
+        );
+        let bad = HostConfig::parse(
+            "[[teams]]\nid = \"T1\"\nbot = \"b\"\ntoken_env = \"X\"\napp = \"A9\"\n",
+        )
+        .expect("parse");
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! A team's users and channels, cached (as djangobot did) so that name ↔
+//! id lookups from bots cost no API call. Filled by paging `users.list`
+//! and `conversations.list` on connect, kept current from events.
+
+use std::collections::HashMap;
+
+use crate::chat::{ChannelInfo, UserInfo};
+use crate::event::Event;
+use crate::ids::{ChannelId, UserId};
+
+/// Users and channels of one team.
+#[derive(Debug, Default, Clone)]
+pub struct Directory {
+    users: HashMap<UserId, UserInfo>,
+    channels: HashMap<ChannelId, ChannelInfo>,
+}
+
+impl Directory {
+    pub fn upsert_user(&mut self, user: UserInfo) {
+        self.users.insert(user.id.clone(), user);
+    }
+
+    pub fn upsert_channel(&mut self, channel: ChannelInfo) {
+        self.channels.insert(channel.id.clone(), channel);
+    }
+
+    pub fn user(&self, id: &UserId) -> Option<&UserInfo> {
+        self.users.get(id)
+    }
+
+    pub fn channel(&self, id: &ChannelId) -> Option<&ChannelInfo> {
+        self.channels.get(id)
+    }
+
+    /// A user by name (without `@`), case-insensitively.
+    pub fn user_named(&self, name: &str) -> Option<&UserInfo> {
+        let name = name.trim_start_matches('@');
+        self.users
+            .values()
+            .find(|u| u.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A channel by name (without `#`), case-insensitively.
+    pub fn channel_named(&self, name: &str) -> Option<&ChannelInfo> {
+        let name = name.trim_start_matches('#');
+        self.channels
+            .values()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn users(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// Applies what an event says about users and channels.
+    pub fn observe(&mut self, event: &Event) {
+        match event {
+            Event::ChannelCreated { channel, name, .. } => self.upsert_channel(ChannelInfo {
+                id: channel.clone(),
+                name: name.clone(),
+                is_private: false,
+                is_member: false,
+            }),
+            Event::ChannelRenamed { channel, name } => {
+                if let Some(c) = self.channels.get_mut(channel) {
+                    c.name.clone_from(name);
+                }
+            }
+            Event::TeamJoin { user } => {
+                self.users.entry(user.clone()).or_insert_with(|| UserInfo {
+                    id: user.clone(),
+                    name: user.to_string(),
+                    real_name: String::new(),
+                    is_bot: false,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_by_name_follow_renames() {
+        let mut d = Directory::default();
+        d.upsert_channel(ChannelInfo {
+            id: "C1".into(),
+            name: "general".into(),
+            is_private: false,
+            is_member: true,
+        });
+        assert_eq!(
+            d.channel_named("#General").map(|c| c.id.as_str()),
+            Some("C1")
+        );
+        d.observe(&Event::ChannelRenamed {
+            channel: "C1".into(),
+            name: "lobby".into(),
+        });
+        assert!(d.channel_named("general").is_none());
+        assert!(d.channel_named("lobby").is_some());
+    }
+}
