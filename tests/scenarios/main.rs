@@ -7,3 +7,4 @@ mod faults;
 mod lifecycle;
 mod loading;
 mod script;
+mod slack;

@@ -17,6 +17,7 @@ use bothost::team::{BotStatus, TeamError, TeamManager, TeamSpec};
 pub use bothost_guests as guests;
 
 pub mod fake_slack;
+pub mod slack_env;
 
 /// A host serving local teams.
 #[derive(Debug)]
