@@ -105,7 +105,7 @@ pub struct TeamEntry {
 }
 
 /// A team with its token resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedTeam {
     pub id: TeamId,
     pub bot: PathBuf,

@@ -11,6 +11,7 @@
 //!   adapter traits;
 //! - [`team`]: the manager and per-team actors wiring it all together.
 
+pub mod admin;
 pub mod capabilities;
 pub mod chat;
 pub mod cli;
@@ -19,11 +20,14 @@ pub mod event;
 pub mod ids;
 pub mod limits;
 pub mod local;
+pub mod metrics;
 pub mod profile;
+pub mod resourcer;
 pub mod runtime;
 pub mod secret;
 pub mod serve;
 pub mod shutdown;
 pub mod slack;
+pub mod sources;
 pub mod storage;
 pub mod team;

@@ -9,6 +9,7 @@ use thiserror::Error;
 
 use crate::config::{ResolvedApp, ResolvedTeam};
 use crate::ids::TeamId;
+use crate::metrics::Metrics;
 use crate::runtime::{BotRuntime, RuntimeConfig, RuntimeError};
 use crate::shutdown::Shutdown;
 use crate::slack::api::{ApiError, WebClient};
@@ -66,10 +67,20 @@ impl Host {
         let runtime = Arc::new(BotRuntime::new(runtime)?);
         let kv: Arc<dyn KvStore> = Arc::new(MemoryStore::new(runtime.limits().storage_quota()));
         let web = WebClient::new(api_base)?;
+        let metrics = Arc::new(Metrics::default());
         let links = Arc::default();
-        let chat = Arc::new(SlackHub::chat(Arc::clone(&links)));
-        let manager = Arc::new(TeamManager::new(runtime, chat, kv, shutdown.child()));
-        let hub = SlackHub::with_registry(web, tuning, manager.clone(), links, shutdown.child());
+        let chat = Arc::new(SlackHub::chat(Arc::clone(&links), metrics.clone()));
+        let manager = Arc::new(
+            TeamManager::new(runtime, chat, kv, shutdown.child()).with_metrics(metrics.clone()),
+        );
+        let hub = SlackHub::with_registry(
+            web,
+            tuning,
+            manager.clone(),
+            links,
+            metrics,
+            shutdown.child(),
+        );
         Ok(Self {
             manager,
             hub,
@@ -169,6 +180,32 @@ impl Host {
 
     pub fn hub(&self) -> &SlackHub {
         &self.hub
+    }
+
+    /// The Prometheus text of every metric, teams counted by status.
+    pub fn render_metrics(&self) -> String {
+        let statuses = self.teams().into_iter().map(|t| {
+            let bot = match t.bot {
+                BotStatus::Starting => "starting",
+                BotStatus::Running => "running",
+                BotStatus::Faulted { .. } => "faulted",
+                BotStatus::Failed { .. } => "failed",
+                BotStatus::Stopped => "stopped",
+            };
+            (bot.to_owned(), t.link.name().to_owned())
+        });
+        self.manager.metrics().render(statuses)
+    }
+
+    /// Asks Slack who a token belongs to (`auth.test`).
+    ///
+    /// # Errors
+    /// What Slack answered, e.g. `invalid_auth`.
+    pub async fn check_token(
+        &self,
+        token: &crate::secret::Secret,
+    ) -> Result<crate::slack::api::AuthTest, ApiError> {
+        self.hub.web().auth_test(token).await
     }
 
     /// Stops every bot and link, then every task.

@@ -1,6 +1,7 @@
 //! Scenario tests: real bots (built to wasm32-wasip2 by `bothost-guests`),
 //! the real runtime and team actors, a local chat space in place of Slack.
 
+mod admin;
 mod examples;
 mod fake_slack_selftest;
 mod faults;
@@ -8,3 +9,4 @@ mod lifecycle;
 mod loading;
 mod script;
 mod slack;
+mod sources;

@@ -2,6 +2,7 @@
 //! start from. Timings are shortened so reconnects take milliseconds.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bothost::config::{ResolvedApp, ResolvedTeam};
@@ -32,7 +33,7 @@ pub fn fast_tuning() -> Tuning {
 #[derive(Debug)]
 pub struct SlackEnv {
     pub slack: FakeSlack,
-    pub host: Host,
+    pub host: Arc<Host>,
 }
 
 impl SlackEnv {
@@ -46,7 +47,9 @@ impl SlackEnv {
             max_teams: 8,
             ..RuntimeConfig::default()
         };
-        let host = Host::new(&runtime, &slack.base_url(), tuning, Shutdown::new()).expect("host");
+        let host = Arc::new(
+            Host::new(&runtime, &slack.base_url(), tuning, Shutdown::new()).expect("host"),
+        );
         Self { slack, host }
     }
 

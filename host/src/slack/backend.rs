@@ -16,6 +16,7 @@ use super::link::{RtmOutgoing, TeamLink};
 use super::ratelimit::{Method, RateError};
 use crate::chat::{ChannelInfo, ChatBackend, ChatError, MessageRef, OutgoingMessage, UserInfo};
 use crate::ids::{ChannelId, TeamId, Ts, UserId};
+use crate::metrics::Metrics;
 
 /// Every connected team's link, by team id.
 #[derive(Debug, Default)]
@@ -60,11 +61,12 @@ impl LinkRegistry {
 #[derive(Debug, Clone)]
 pub struct SlackChat {
     links: Arc<LinkRegistry>,
+    metrics: Arc<Metrics>,
 }
 
 impl SlackChat {
-    pub fn new(links: Arc<LinkRegistry>) -> Self {
-        Self { links }
+    pub fn new(links: Arc<LinkRegistry>, metrics: Arc<Metrics>) -> Self {
+        Self { links, metrics }
     }
 
     fn link(&self, team: &TeamId) -> Result<Arc<TeamLink>, ChatError> {
@@ -150,6 +152,7 @@ impl ChatBackend for SlackChat {
             link.web.chat_post_message(&link.token, &request)
         })
         .await?;
+        self.metrics.posts.inc();
         Ok(MessageRef {
             channel: posted.channel,
             ts: posted.ts,

@@ -21,6 +21,7 @@ use super::status::LinkStatus;
 use super::tuning::Tuning;
 use super::{directory_fill, rtm, sink::EventSink, socket_mode};
 use crate::ids::TeamId;
+use crate::metrics::Metrics;
 use crate::profile::TeamInfo;
 use crate::secret::Secret;
 use crate::shutdown::Shutdown;
@@ -76,6 +77,7 @@ pub struct SlackHub {
     tuning: Tuning,
     sink: Arc<dyn EventSink>,
     links: Arc<LinkRegistry>,
+    metrics: Arc<Metrics>,
     apps: Mutex<HashMap<String, (Arc<AppLink>, Running)>>,
     teams: Mutex<HashMap<TeamId, Running>>,
     shutdown: Shutdown,
@@ -101,6 +103,7 @@ impl SlackHub {
             tuning,
             sink,
             links: Arc::default(),
+            metrics: Arc::default(),
             apps: Mutex::default(),
             teams: Mutex::default(),
             shutdown,
@@ -114,8 +117,8 @@ impl SlackHub {
     }
 
     /// A chat backend over a registry.
-    pub fn chat(links: Arc<LinkRegistry>) -> SlackChat {
-        SlackChat::new(links)
+    pub fn chat(links: Arc<LinkRegistry>, metrics: Arc<Metrics>) -> SlackChat {
+        SlackChat::new(links, metrics)
     }
 
     /// Creates a hub around an existing registry.
@@ -124,10 +127,12 @@ impl SlackHub {
         tuning: Tuning,
         sink: Arc<dyn EventSink>,
         links: Arc<LinkRegistry>,
+        metrics: Arc<Metrics>,
         shutdown: Shutdown,
     ) -> Self {
         Self {
             links,
+            metrics,
             ..Self::new(web, tuning, sink, shutdown)
         }
     }
@@ -143,6 +148,7 @@ impl SlackHub {
             app_token,
             self.web.clone(),
             self.tuning.clone(),
+            self.metrics.clone(),
         );
         let scope = self.shutdown.child();
         let task = self.shutdown.spawn(socket_mode::run(
@@ -208,6 +214,7 @@ impl SlackHub {
             self.web.clone(),
             limiter,
             self.tuning.clone(),
+            self.metrics.clone(),
             app.is_none().then_some(rtm_tx),
         );
         directory_fill::fill(&link).await;
@@ -278,6 +285,11 @@ impl SlackHub {
             running.stop().await;
         }
         link.is_some()
+    }
+
+    /// The Web API client (for one-off calls such as a token check).
+    pub fn web(&self) -> &WebClient {
+        &self.web
     }
 
     /// A team's link status.

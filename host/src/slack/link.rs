@@ -14,6 +14,7 @@ use super::ratelimit::RateLimiter;
 use super::status::LinkStatus;
 use super::tuning::Tuning;
 use crate::ids::{ChannelId, TeamId};
+use crate::metrics::Metrics;
 use crate::secret::Secret;
 
 /// A frame for the team's RTM socket.
@@ -32,6 +33,7 @@ pub struct TeamLink {
     pub web: WebClient,
     pub limiter: RateLimiter,
     pub tuning: Tuning,
+    pub metrics: Arc<Metrics>,
     directory: RwLock<Directory>,
     status: watch::Sender<LinkStatus>,
     rtm_out: Option<mpsc::Sender<RtmOutgoing>>,
@@ -47,6 +49,7 @@ impl TeamLink {
         web: WebClient,
         limiter: RateLimiter,
         tuning: Tuning,
+        metrics: Arc<Metrics>,
         rtm_out: Option<mpsc::Sender<RtmOutgoing>>,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -57,6 +60,7 @@ impl TeamLink {
             web,
             limiter,
             tuning,
+            metrics,
             directory: RwLock::default(),
             status: watch::channel(LinkStatus::Connecting { attempt: 0 }).0,
             rtm_out,

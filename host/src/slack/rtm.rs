@@ -83,6 +83,7 @@ pub(super) async fn run(
                 return;
             }
             End::Retry { reason, after } => {
+                link.metrics.reconnect("rtm");
                 let delay = after.unwrap_or_else(|| backoff.next_delay());
                 link.set_status(match after {
                     Some(after) => LinkStatus::RateLimited {
@@ -96,6 +97,7 @@ pub(super) async fn run(
                 delay
             }
             End::Reconnect(reason) => {
+                link.metrics.reconnect("rtm");
                 tracing::info!(team = %link.team, %reason, "RTM reconnect requested by Slack");
                 backoff.reset();
                 let delay = backoff.next_delay();

@@ -28,6 +28,7 @@ use super::sink::EventSink;
 use super::status::LinkStatus;
 use super::tuning::{Backoff, Tuning};
 use crate::ids::TeamId;
+use crate::metrics::Metrics;
 use crate::secret::Secret;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -39,17 +40,25 @@ pub struct AppLink {
     token: Secret,
     web: WebClient,
     tuning: Tuning,
+    metrics: Arc<Metrics>,
     teams: RwLock<HashMap<TeamId, Arc<TeamLink>>>,
     status: watch::Sender<LinkStatus>,
 }
 
 impl AppLink {
-    pub(super) fn new(app_id: String, token: Secret, web: WebClient, tuning: Tuning) -> Arc<Self> {
+    pub(super) fn new(
+        app_id: String,
+        token: Secret,
+        web: WebClient,
+        tuning: Tuning,
+        metrics: Arc<Metrics>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             app_id,
             token,
             web,
             tuning,
+            metrics,
             teams: RwLock::default(),
             status: watch::channel(LinkStatus::Connecting { attempt: 0 }).0,
         })
@@ -126,6 +135,7 @@ pub(super) async fn run(app: Arc<AppLink>, sink: Arc<dyn EventSink>, cancel: Can
                 return;
             }
             End::Retry { reason, after } => {
+                app.metrics.reconnect("socket_mode");
                 let delay = after.unwrap_or_else(|| backoff.next_delay());
                 app.set_status(LinkStatus::Disconnected {
                     attempts: backoff.attempts(),
@@ -134,6 +144,7 @@ pub(super) async fn run(app: Arc<AppLink>, sink: Arc<dyn EventSink>, cancel: Can
                 delay
             }
             End::Reconnect(reason) => {
+                app.metrics.reconnect("socket_mode");
                 backoff.reset();
                 app.set_status(LinkStatus::Disconnected {
                     attempts: 0,

@@ -17,6 +17,7 @@ use super::supervisor::{Command, Supervisor};
 use crate::chat::ChatBackend;
 use crate::event::Event;
 use crate::ids::TeamId;
+use crate::metrics::Metrics;
 use crate::runtime::{BotDigest, BotRuntime};
 use crate::shutdown::Shutdown;
 use crate::storage::KvStore;
@@ -44,6 +45,7 @@ pub struct TeamManager {
     chat: Arc<dyn ChatBackend>,
     kv: Arc<dyn KvStore>,
     shutdown: Shutdown,
+    metrics: Arc<Metrics>,
     teams: Mutex<HashMap<TeamId, Entry>>,
 }
 
@@ -68,8 +70,21 @@ impl TeamManager {
             chat,
             kv,
             shutdown,
+            metrics: Arc::default(),
             teams: Mutex::default(),
         }
+    }
+
+    /// Counts into `metrics` (shared with the rest of the host).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics this manager counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TeamId, Entry>> {
@@ -101,6 +116,7 @@ impl TeamManager {
             self.chat.clone(),
             self.kv.clone(),
             status_tx,
+            self.metrics.clone(),
         );
         let started = supervisor.start().await;
         let (mailbox_tx, mailbox_rx) = mpsc::channel(self.runtime.limits().mailbox.max(1));

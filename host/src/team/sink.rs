@@ -14,6 +14,7 @@ impl EventSink for TeamManager {
         match self.dispatch(team, event) {
             Ok(()) => {}
             Err(TeamError::Busy(_)) => {
+                self.metrics().events_dropped.inc();
                 tracing::warn!(%team, event = %kind, "team mailbox full; event dropped");
             }
             Err(e) => tracing::debug!(%team, event = %kind, error = %e, "event not delivered"),

@@ -15,6 +15,7 @@ use super::status::BotStatus;
 use crate::capabilities::Capabilities;
 use crate::chat::ChatBackend;
 use crate::event::Event;
+use crate::metrics::Metrics;
 use crate::runtime::{BotInstance, BotRuntime, CallError, CompiledBot};
 use crate::storage::KvStore;
 
@@ -48,6 +49,7 @@ pub(super) struct Supervisor {
     slot: Option<Slot>,
     backoff: Backoff,
     status: watch::Sender<BotStatus>,
+    metrics: Arc<Metrics>,
 }
 
 impl Supervisor {
@@ -58,6 +60,7 @@ impl Supervisor {
         chat: Arc<dyn ChatBackend>,
         kv: Arc<dyn KvStore>,
         status: watch::Sender<BotStatus>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let caps = Capabilities::new(spec.id().clone(), chat, kv, runtime.limits());
         Self {
@@ -70,6 +73,7 @@ impl Supervisor {
             }),
             backoff: Backoff::default(),
             status,
+            metrics,
         }
     }
 
@@ -133,6 +137,7 @@ impl Supervisor {
             return;
         };
         let result = instance.on_event(event).await;
+        self.metrics.event(event.type_name());
         self.settle("on-event", result);
     }
 
@@ -185,6 +190,7 @@ impl Supervisor {
     }
 
     fn fault(&mut self, export: &str, error: &CallError) {
+        self.metrics.traps.inc();
         let wait = self.backoff.fail();
         let traps = self.backoff.failures();
         tracing::warn!(team = %self.spec.id(), export, %error, traps, retry_in = ?wait, "bot faulted; instance dropped");

@@ -1,0 +1,145 @@
+//! Host metrics in Prometheus form. One [`Metrics`] per host, passed to
+//! whoever counts (no global registry). Counters are process-wide, labelled
+//! only by low-cardinality kinds: per-team detail lives in the admin API's
+//! team list, not in label sets that would grow with every team.
+
+use std::sync::Mutex;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TeamStatusLabel {
+    pub bot: String,
+    pub link: String,
+}
+
+/// Every metric the host exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Events handed to bots, by event type.
+    pub events: Family<KindLabel, Counter>,
+    /// Events dropped because a team's mailbox was full.
+    pub events_dropped: Counter,
+    /// Posts that reached Slack.
+    pub posts: Counter,
+    /// Bot instances lost to a trap or timeout.
+    pub traps: Counter,
+    /// Slack sockets that ended and were re-opened, by transport.
+    pub reconnects: Family<KindLabel, Counter>,
+    /// Teams by bot and link status, set at each scrape.
+    teams: Family<TeamStatusLabel, Gauge>,
+    /// Serialises scrapes, which reset and refill `teams`.
+    scrape: Mutex<()>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("bothost");
+        let events = Family::<KindLabel, Counter>::default();
+        let events_dropped = Counter::default();
+        let posts = Counter::default();
+        let traps = Counter::default();
+        let reconnects = Family::<KindLabel, Counter>::default();
+        let teams = Family::<TeamStatusLabel, Gauge>::default();
+        registry.register("events", "Events delivered to bots", events.clone());
+        registry.register(
+            "events_dropped",
+            "Events dropped on a full team mailbox",
+            events_dropped.clone(),
+        );
+        registry.register("posts", "Messages posted to Slack", posts.clone());
+        registry.register(
+            "traps",
+            "Bot instances lost to a trap or timeout",
+            traps.clone(),
+        );
+        registry.register("reconnects", "Slack sockets re-opened", reconnects.clone());
+        registry.register("teams", "Teams by bot and link status", teams.clone());
+        Self {
+            registry,
+            events,
+            events_dropped,
+            posts,
+            traps,
+            reconnects,
+            teams,
+            scrape: Mutex::new(()),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn event(&self, kind: &str) {
+        self.events
+            .get_or_create(&KindLabel {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn reconnect(&self, transport: &str) {
+        self.reconnects
+            .get_or_create(&KindLabel {
+                kind: transport.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Renders the text exposition format, with the team gauge set from
+    /// `statuses` (bot status, link status) pairs.
+    pub fn render(&self, statuses: impl IntoIterator<Item = (String, String)>) -> String {
+        let _guard = self
+            .scrape
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.teams.clear();
+        for (bot, link) in statuses {
+            self.teams
+                .get_or_create(&TeamStatusLabel { bot, link })
+                .inc();
+        }
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_team_statuses() {
+        let m = Metrics::default();
+        m.event("message");
+        m.event("message");
+        m.traps.inc();
+        let text = m.render([("running".into(), "connected".into())]);
+        assert!(
+            text.contains("bothost_events_total{kind=\"message\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("bothost_traps_total 1"), "{text}");
+        assert!(
+            text.contains("bothost_teams{bot=\"running\",link=\"connected\"} 1"),
+            "{text}"
+        );
+        let text = m.render([]);
+        assert!(
+            !text.contains("bot=\"running\""),
+            "gauge reset each scrape: {text}"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Resource sources: where the host learns which teams to serve. Each ends
+//! in the same add / update / remove calls on the [`Host`](crate::serve::Host):
+//! the teams file (watched), the admin API, and the Beep Boop resourcer.
+
+pub mod reconcile;
+pub mod teams_file;
+
+pub use reconcile::{Report, reconcile};
+pub use teams_file::{EnvLookup, FileTeams, read_teams, watch};
