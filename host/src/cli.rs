@@ -29,6 +29,21 @@ pub enum Command {
     Local(LocalArgs),
     /// Serve the teams listed in a config file over Slack.
     Serve(ServeArgs),
+    /// Run a local Beep Boop resourcer to drive `serve` by hand.
+    ResourcerSim(SimArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Where to listen (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    pub bind: std::net::SocketAddr,
+    /// Require this bot id in the auth frame (with --token).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Require this token in the auth frame (with --id).
+    #[arg(long)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -68,7 +83,7 @@ pub enum CliError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
-    Host(#[from] crate::serve::HostError),
+    App(#[from] crate::app::AppError),
 }
 
 /// Logs go to stderr so transcripts on stdout stay clean. Local runs log
@@ -76,7 +91,7 @@ pub enum CliError {
 pub fn init_tracing(cli: &Cli) {
     let default = match cli.command {
         Command::Local(_) => "warn",
-        Command::Serve(_) => "info",
+        Command::Serve(_) | Command::ResourcerSim(_) => "info",
     };
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(cli.log.as_deref().unwrap_or(default)))
@@ -95,54 +110,61 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Local(args) => run_local(args),
         Command::Serve(args) => run_serve(&args),
+        Command::ResourcerSim(args) => run_sim(&args),
     }
 }
 
 fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
-    let config = crate::config::HostConfig::load(&args.config)?;
-    let (apps, teams) = config.resolve(|var| std::env::var(var).ok())?;
-    let runtime = RuntimeConfig {
-        max_teams: config.runtime.max_teams,
-        cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
-        limits: config.limits.clone(),
-    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let shutdown = crate::shutdown::Shutdown::new();
-        let host = crate::serve::Host::new(
-            &runtime,
-            &config.slack.api_base,
-            crate::slack::Tuning::default(),
-            shutdown,
-        )?;
-        for app in apps {
-            host.add_app(app);
-        }
-        for team in teams {
-            let id = team.id.clone();
-            match host.add(team).await {
-                Ok(()) => tracing::info!(team = %id, "serving"),
-                Err(e) => tracing::error!(team = %id, error = %e, "team not served"),
-            }
-        }
-        tracing::info!(
-            teams = host.manager().len(),
-            "bothost serving; Ctrl-C to stop"
-        );
-        tokio::signal::ctrl_c().await?;
-        tracing::info!("shutting down");
-        host.close().await;
+        let env: crate::sources::EnvLookup =
+            std::sync::Arc::new(|var: &str| std::env::var(var).ok());
+        crate::app::serve(&args.config, env, stop_signal()).await?;
         Ok(())
     })
 }
 
-fn default_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("bothost"))
+/// Resolves on Ctrl-C or SIGTERM (what a service manager sends).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn run_sim(args: &SimArgs) -> Result<(), CliError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let expected = match (&args.id, &args.token) {
+            (Some(id), Some(token)) => {
+                Some((id.clone(), crate::secret::Secret::new(token.clone())))
+            }
+            (None, None) => None,
+            _ => return Err(CliError::Usage("--id and --token go together".into())),
+        };
+        let sim = crate::resourcer::Simulator::start(args.bind, expected).await?;
+        eprintln!("resourcer simulator on {} (type help)", sim.url());
+        eprintln!(
+            "point a host at it: BEEPBOOP_RESOURCER={} BEEPBOOP_ID=… BEEPBOOP_TOKEN=…",
+            sim.url()
+        );
+        let input = tokio::io::BufReader::new(tokio::io::stdin());
+        crate::resourcer::run_console(&sim, input, tokio::io::stdout()).await?;
+        sim.shutdown().await;
+        Ok(())
+    })
 }
 
 fn run_local(args: LocalArgs) -> Result<(), CliError> {
@@ -152,7 +174,7 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
         cache_dir: if args.no_cache {
             None
         } else {
-            args.cache_dir.or_else(default_cache_dir)
+            args.cache_dir.or_else(crate::app::default_cache_dir)
         },
         ..RuntimeConfig::default()
     };

@@ -40,6 +40,10 @@ pub struct HostConfig {
     #[serde(default)]
     pub slack: SlackSection,
     #[serde(default)]
+    pub admin: Option<AdminSection>,
+    #[serde(default)]
+    pub resourcer: Option<ResourcerSection>,
+    #[serde(default)]
     pub apps: Vec<AppEntry>,
     #[serde(default)]
     pub teams: Vec<TeamEntry>,
@@ -76,6 +80,35 @@ impl Default for SlackSection {
             api_base: "https://slack.com/api/".into(),
         }
     }
+}
+
+/// The admin HTTP API; off unless the section is present.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSection {
+    pub bind: std::net::SocketAddr,
+    /// Environment variable holding the admin bearer token.
+    pub token_env: String,
+}
+
+/// Teams from a Beep Boop resourcer. The URL, id and token come from
+/// `BEEPBOOP_RESOURCER`, `BEEPBOOP_ID` and `BEEPBOOP_TOKEN`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourcerSection {
+    /// The bot every resourcer team runs; relative to the config file.
+    pub bot: PathBuf,
+    /// Connect resourcer teams over this Socket Mode app instead of RTM.
+    #[serde(default)]
+    pub app: Option<String>,
+    /// After a reconnect, teams not re-announced within this many seconds
+    /// are removed.
+    #[serde(default = "default_grace")]
+    pub grace_secs: u64,
+}
+
+fn default_grace() -> u64 {
+    30
 }
 
 /// A Socket Mode app.
@@ -141,6 +174,11 @@ impl HostConfig {
             if team.bot.is_relative() {
                 team.bot = base.join(&team.bot);
             }
+        }
+        if let Some(resourcer) = &mut config.resourcer
+            && resourcer.bot.is_relative()
+        {
+            resourcer.bot = base.join(&resourcer.bot);
         }
         config.validate()?;
         Ok(config)

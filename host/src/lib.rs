@@ -12,6 +12,7 @@
 //! - [`team`]: the manager and per-team actors wiring it all together.
 
 pub mod admin;
+pub mod app;
 pub mod capabilities;
 pub mod chat;
 pub mod cli;

@@ -112,14 +112,15 @@ impl Host {
         };
         let id = team.id.clone();
         self.lock().insert(id.clone(), team);
-        match self.manager.add(spec).await {
-            Err(TeamError::Load(e)) => {
-                self.hub.disconnect(&id).await;
-                self.lock().remove(&id);
-                Err(TeamError::Load(e).into())
-            }
-            other => other.map_err(Into::into),
+        let added = self.manager.add(spec).await;
+        if let Err(TeamError::Load(e)) = added {
+            self.hub.disconnect(&id).await;
+            self.lock().remove(&id);
+            return Err(TeamError::Load(e).into());
         }
+        // The bot is ready (or registered as failed): let events flow.
+        self.hub.activate(&id);
+        added.map_err(Into::into)
     }
 
     /// Applies a changed team: a new token reconnects only this team's
@@ -138,14 +139,20 @@ impl Host {
             .manager
             .spec(&team.id)
             .ok_or_else(|| TeamError::UnknownTeam(team.id.clone()))?;
-        if old.token != team.token || old.app != team.app {
+        let relink = old.token != team.token || old.app != team.app;
+        if relink {
             self.hub.disconnect(&team.id).await;
             spec.info = self.hub.connect(connection(&team)).await?;
         }
         spec.bot = team.bot.clone();
         spec.config = team.config.clone();
-        self.lock().insert(team.id.clone(), team);
-        self.manager.update(spec).await.map_err(Into::into)
+        let id = team.id.clone();
+        self.lock().insert(id.clone(), team);
+        let updated = self.manager.update(spec).await;
+        if relink {
+            self.hub.activate(&id);
+        }
+        updated.map_err(Into::into)
     }
 
     /// Stops the bot (its `shutdown` runs) and closes the team's link.

@@ -7,6 +7,7 @@ mod fake_slack_selftest;
 mod faults;
 mod lifecycle;
 mod loading;
+mod resourcer;
 mod script;
 mod slack;
 mod sources;

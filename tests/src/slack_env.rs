@@ -115,6 +115,22 @@ impl SlackEnv {
         }
     }
 
+    /// Waits (up to 10 s) until the team is no longer served.
+    ///
+    /// # Panics
+    /// On timeout.
+    pub async fn wait_link_gone(&self, team: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let id = TeamId::from(team);
+        while self.host.hub().link(&id).is_some() || self.host.manager().handle(&id).is_some() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "team {team} still served"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn close(self) {
         self.host.close().await;
         self.slack.shutdown().await;

@@ -13,6 +13,7 @@
 
 pub mod client;
 pub mod protocol;
+mod resource;
 pub mod sim;
 
 pub use client::{Notice, ResourcerConfig, ResourcerError, run};

@@ -4,64 +4,13 @@
 //! string map of team settings), so it is parsed by hand from a
 //! [`serde_json::Value`] here, at the edge, and nothing past this module
 //! sees raw JSON. Secrets are split off into [`Secret`]s while parsing, and
-//! every `Slack*` key is kept out of the bot's [`BotConfig`].
+//! every `Slack*` key is kept out of the bot's config (see [`Resource`]).
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::ids::{TeamId, UserId};
-use crate::profile::BotConfig;
+pub use super::resource::{Resource, ResourceId};
 use crate::secret::Secret;
-
-/// The resourcer's id for one installation of the bot in one team: the key
-/// every team's connection is tracked by (32-hex and dashed UUIDs both seen;
-/// treated as opaque).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ResourceId(String);
-
-impl ResourceId {
-    /// Wraps a raw id.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    /// The raw id as the resourcer spells it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the id, giving back the raw string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResourceId({:?})", self.0)
-    }
-}
-
-impl From<&str> for ResourceId {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-}
-
-impl From<String> for ResourceId {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
 
 /// The first (and only) frame a client sends:
 /// `{"type":"auth","id":"<BEEPBOOP_ID>","token":"<BEEPBOOP_TOKEN>"}`.
@@ -148,96 +97,6 @@ pub struct RemoveMessage {
     pub resource_id: ResourceId,
     /// `date`.
     pub date: Option<String>,
-}
-
-/// A team's settings, from the flat string map under `resource`.
-///
-/// Every `Slack*` key is optional (a resource may hold only custom config)
-/// and an empty string counts as absent. Keys read:
-/// - `SlackTeamID`, `SlackTeamName`, `SlackBotUserID`, `SlackBotUserName`;
-/// - `SlackBotAccessToken`: the bot token (RTM and Web API);
-/// - `SlackAppToken`: **our own extension**, not part of Beep Boop: an
-///   app-level `xapp-` token for teams served over Slack Socket Mode
-///   instead of RTM;
-/// - `SlackUserID`: the user who installed the bot (welcome DM on
-///   `isNew`).
-///
-/// Every other `Slack*` key (`SlackAccessToken`, `SlackIncomingWebhookURL`,
-/// …) is dropped: they are secrets or Slack metadata the bot has no use
-/// for. Keys not starting with `Slack` are the bot's custom config.
-///
-/// `Debug` redacts the tokens and lists only the custom config's keys,
-/// since operators often put API keys there too.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Resource {
-    pub team_id: Option<TeamId>,
-    pub team_name: Option<String>,
-    pub bot_token: Option<Secret>,
-    pub app_token: Option<Secret>,
-    pub bot_user_id: Option<UserId>,
-    pub bot_user_name: Option<String>,
-    /// `SlackUserID`: who installed the bot.
-    pub installer_user_id: Option<UserId>,
-    /// Every key not starting with `Slack`.
-    pub custom: BotConfig,
-}
-
-impl Resource {
-    /// Reads a resource map. Never fails: a value that is not a string
-    /// is skipped with a warning (naming the key, never the value), so
-    /// one odd key does not cost the team its bot.
-    pub fn from_map(map: &Map<String, Value>) -> Self {
-        Self::from_map_in(map, None)
-    }
-
-    fn from_map_in(map: &Map<String, Value>, msg_id: Option<&str>) -> Self {
-        let mut resource = Self::default();
-        for (key, value) in map {
-            let Value::String(text) = value else {
-                tracing::warn!(
-                    key = key.as_str(),
-                    kind = json_kind(value),
-                    msg_id,
-                    "resourcer: resource value is not a string; key ignored"
-                );
-                continue;
-            };
-            if !key.starts_with("Slack") {
-                resource.custom.insert(key.clone(), text.clone());
-                continue;
-            }
-            if text.is_empty() {
-                continue;
-            }
-            let text = text.clone();
-            match key.as_str() {
-                "SlackTeamID" => resource.team_id = Some(TeamId::new(text)),
-                "SlackTeamName" => resource.team_name = Some(text),
-                "SlackBotAccessToken" => resource.bot_token = Some(Secret::new(text)),
-                "SlackAppToken" => resource.app_token = Some(Secret::new(text)),
-                "SlackBotUserID" => resource.bot_user_id = Some(UserId::new(text)),
-                "SlackBotUserName" => resource.bot_user_name = Some(text),
-                "SlackUserID" => resource.installer_user_id = Some(UserId::new(text)),
-                _ => {}
-            }
-        }
-        resource
-    }
-}
-
-impl fmt::Debug for Resource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Resource")
-            .field("team_id", &self.team_id)
-            .field("team_name", &self.team_name)
-            .field("bot_token", &self.bot_token)
-            .field("app_token", &self.app_token)
-            .field("bot_user_id", &self.bot_user_id)
-            .field("bot_user_name", &self.bot_user_name)
-            .field("installer_user_id", &self.installer_user_id)
-            .field("custom_keys", &self.custom.keys().collect::<Vec<_>>())
-            .finish()
-    }
 }
 
 /// Why a frame could not be read. Never carries the frame's text (it may
@@ -397,20 +256,11 @@ fn loose_bool(value: &Value) -> Option<bool> {
     }
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{TeamId, UserId};
+    use crate::profile::BotConfig;
 
     const ADD: &str = r##"{"type":"add_resource","date":"2016-03-18T20:58:52.907804207Z","msgID":"106e930b-1c83-4406-801d-caf04e30da71",
  "resourceID":"75f9c7334807421bb914c1cff8d4486c","resourceType":"SlackApp","isNew":true,

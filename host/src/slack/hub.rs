@@ -60,6 +60,13 @@ pub enum SlackError {
 struct Running {
     scope: Shutdown,
     tasks: Vec<JoinHandle<()>>,
+    /// What `activate` starts: the RTM socket, or the app attachment.
+    pending: Option<Pending>,
+}
+
+enum Pending {
+    Rtm(mpsc::Receiver<super::link::RtmOutgoing>),
+    App(Arc<AppLink>),
 }
 
 impl Running {
@@ -163,13 +170,16 @@ impl SlackHub {
                 Running {
                     scope,
                     tasks: vec![task],
+                    pending: None,
                 },
             ),
         );
     }
 
-    /// Connects a team: checks the token, fills the users/channels cache,
-    /// starts its link. Returns what the bot is told about its team.
+    /// Connects a team: checks the token and fills the users/channels
+    /// cache, so the bot can already post and look names up. Events start
+    /// flowing only with [`activate`](Self::activate), once the bot is
+    /// ready for them. Returns what the bot is told about its team.
     ///
     /// # Errors
     /// A token Slack refuses (or one of another team), an unknown app, or a
@@ -194,11 +204,17 @@ impl SlackHub {
         };
         let scope = self.shutdown.child();
         let (limiter, limiter_task) = RateLimiter::new(scope.token().clone());
-        let mut tasks = vec![self.shutdown.spawn(limiter_task)];
+        let tasks = vec![self.shutdown.spawn(limiter_task)];
         let auth = match self.auth(&limiter, &conn).await {
             Ok(auth) => auth,
             Err(e) => {
-                Running { scope, tasks }.stop().await;
+                Running {
+                    scope,
+                    tasks,
+                    pending: None,
+                }
+                .stop()
+                .await;
                 return Err(e);
             }
         };
@@ -219,25 +235,49 @@ impl SlackHub {
         );
         directory_fill::fill(&link).await;
         self.links.insert(link.clone());
-        match app {
-            None => tasks.push(self.shutdown.spawn(rtm::run(
-                link.clone(),
-                rtm_rx,
-                self.sink.clone(),
-                scope.token().clone(),
-            ))),
-            Some(app) => app.attach(link.clone()),
-        }
+        let pending = Some(match app {
+            None => Pending::Rtm(rtm_rx),
+            Some(app) => Pending::App(app),
+        });
         self.teams
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(link.team.clone(), Running { scope, tasks });
+            .insert(
+                link.team.clone(),
+                Running {
+                    scope,
+                    tasks,
+                    pending,
+                },
+            );
         Ok(TeamInfo {
             id: auth.team_id,
             name: auth.team_name,
             bot_user_id: auth.user_id,
             bot_user_name: auth.user_name,
         })
+    }
+
+    /// Starts the team's events: opens its RTM socket or attaches it to its
+    /// app's Socket Mode link. Does nothing if already active.
+    pub fn activate(&self, team: &TeamId) {
+        let mut teams = self.teams.lock().unwrap_or_else(PoisonError::into_inner);
+        let (Some(running), Some(link)) = (teams.get_mut(team), self.links.get(team)) else {
+            return;
+        };
+        match running.pending.take() {
+            Some(Pending::Rtm(rtm_rx)) => {
+                let task = self.shutdown.spawn(rtm::run(
+                    link,
+                    rtm_rx,
+                    self.sink.clone(),
+                    running.scope.token().clone(),
+                ));
+                running.tasks.push(task);
+            }
+            Some(Pending::App(app)) => app.attach(link),
+            None => {}
+        }
     }
 
     async fn auth(

@@ -3,7 +3,9 @@
 //! the teams file (watched), the admin API, and the Beep Boop resourcer.
 
 pub mod reconcile;
+pub mod resourcer;
 pub mod teams_file;
 
 pub use reconcile::{Report, reconcile};
+pub use resourcer::ResourcerSource;
 pub use teams_file::{EnvLookup, FileTeams, read_teams, watch};
