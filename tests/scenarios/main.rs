@@ -9,5 +9,6 @@ mod lifecycle;
 mod loading;
 mod resourcer;
 mod script;
+mod serve;
 mod slack;
 mod sources;

@@ -1,0 +1,69 @@
+//! `bothost serve` as a whole (`bothost::app::serve`): a config file with
+//! a team and the admin API, the fake Slack behind it, a clean stop.
+
+use std::sync::Arc;
+
+use bothost::sources::EnvLookup;
+use bothost_tests::fake_slack::{FakeSlack, Workspace};
+use bothost_tests::guests;
+use tokio::sync::oneshot;
+
+#[tokio::test]
+async fn serves_the_config_file_until_stopped() {
+    let slack = FakeSlack::start().await;
+    let ws = Workspace::new("T1", "xoxb-T1");
+    slack.add_workspace(ws.clone());
+    let dir = std::env::temp_dir().join(format!("bothost-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("bothost.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
+             [[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\n",
+            cache = dir.join("cache").display(),
+            base = slack.base_url(),
+            bot = guests::ECHO,
+        ),
+    )
+    .expect("config");
+    let env: EnvLookup = Arc::new(|var: &str| (var == "T1_TOKEN").then(|| "xoxb-T1".to_owned()));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        bothost::app::serve(&config, env, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    slack.wait_rtm_connected("T1", 1).await;
+    slack.rtm_message(
+        "T1",
+        "CT1GENERAL",
+        "UT1ALICE",
+        &format!("<@{}> served", ws.bot_user_id),
+    );
+    assert_eq!(slack.wait_posts(1).await[0].text, "served");
+    stop.send(()).expect("stop");
+    server.await.expect("join").expect("serve returned cleanly");
+    slack.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_missing_token_variable_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("bothost-serve-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("bothost.toml");
+    std::fs::write(
+        &config,
+        "[[teams]]\nid = \"T1\"\nbot = \"b.wasm\"\ntoken_env = \"NOPE_TOKEN\"\n",
+    )
+    .expect("config");
+    let env: EnvLookup = Arc::new(|_: &str| None);
+    let err = bothost::app::serve(&config, env, std::future::pending())
+        .await
+        .expect_err("missing env");
+    assert_eq!(
+        err.to_string(),
+        "team T1: environment variable NOPE_TOKEN is not set"
+    );
+}
