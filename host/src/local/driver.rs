@@ -119,17 +119,21 @@ pub async fn run_terminal(session: &mut LocalSession) -> std::io::Result<()> {
         &["bothost local chat: type /help for commands, /quit to leave".to_owned()],
     )
     .await?;
+    prompt(&mut out, &cursor).await?;
     loop {
-        prompt(&mut out, &cursor).await?;
         let space = session.space().clone();
         tokio::select! {
             line = input.next_line() => {
                 let Some(line) = line? else { break };
                 let step = match parse_line(&line) {
                     Ok(Some(step)) => step,
-                    Ok(None) => continue,
+                    Ok(None) => {
+                        prompt(&mut out, &cursor).await?;
+                        continue;
+                    }
                     Err(e) => {
                         write_lines(&mut out, &[format!("[host] ! {e}")]).await?;
+                        prompt(&mut out, &cursor).await?;
                         continue;
                     }
                 };
@@ -138,14 +142,17 @@ pub async fn run_terminal(session: &mut LocalSession) -> std::io::Result<()> {
                 if flow == Flow::Quit {
                     break;
                 }
+                prompt(&mut out, &cursor).await?;
             }
             () = space.changed() => {
+                // Lines the bot posted on its own (timers) while idle.
                 let lines: Vec<String> = space.take_lines().iter().map(ToString::to_string).collect();
                 if lines.is_empty() {
                     continue;
                 }
                 out.write_all(b"\n").await?;
                 write_lines(&mut out, &lines).await?;
+                prompt(&mut out, &cursor).await?;
             }
         }
     }
