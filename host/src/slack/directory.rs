@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use serde_json::Value;
+
 use crate::chat::{ChannelInfo, UserInfo};
 use crate::event::Event;
 use crate::ids::{ChannelId, UserId};
@@ -56,6 +58,35 @@ impl Directory {
         self.channels.len()
     }
 
+    /// Applies the user objects of `team_join` and `user_change`, which
+    /// carry more than the typed event keeps (names, bot flag).
+    pub fn observe_raw(&mut self, event: &Value) {
+        let kind = event.get("type").and_then(Value::as_str);
+        if !matches!(kind, Some("team_join" | "user_change")) {
+            return;
+        }
+        let Some(user) = event.get("user") else {
+            return;
+        };
+        let text = |key: &str| user.get(key).and_then(Value::as_str).unwrap_or_default();
+        if text("id").is_empty() {
+            return;
+        }
+        let real_name = match text("real_name") {
+            "" => user
+                .pointer("/profile/real_name")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+            name => name,
+        };
+        self.upsert_user(UserInfo {
+            id: UserId::new(text("id")),
+            name: text("name").to_owned(),
+            real_name: real_name.to_owned(),
+            is_bot: user.get("is_bot").and_then(Value::as_bool).unwrap_or(false),
+        });
+    }
+
     /// Applies what an event says about users and channels.
     pub fn observe(&mut self, event: &Event) {
         match event {
@@ -86,6 +117,19 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_and_changed_users_are_looked_up_by_name() {
+        let mut d = Directory::default();
+        d.observe_raw(&serde_json::json!({"type": "team_join", "user": {"id": "U9", "name": "carol", "profile": {"real_name": "Carol C"}}}));
+        assert_eq!(
+            d.user_named("carol").map(|u| u.real_name.as_str()),
+            Some("Carol C")
+        );
+        d.observe_raw(&serde_json::json!({"type": "user_change", "user": {"id": "U9", "name": "caz", "real_name": "Caz"}}));
+        assert!(d.user_named("carol").is_none());
+        assert_eq!(d.user_named("caz").map(|u| u.id.as_str()), Some("U9"));
+    }
 
     #[test]
     fn lookups_by_name_follow_renames() {

@@ -283,6 +283,7 @@ fn handle_frame(link: &TeamLink, sink: &dyn EventSink, text: &str) -> Option<End
 /// Parses an event and hands it to the sink, keeping the directory
 /// current. Shared with Socket Mode.
 pub(super) fn dispatch(link: &TeamLink, sink: &dyn EventSink, value: &Value) {
+    link.directory_mut(|d| d.observe_raw(value));
     match parse_event(value, &link.identity) {
         Ok(Incoming::Event(event)) => {
             link.directory_mut(|d| d.observe(&event));
