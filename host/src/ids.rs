@@ -71,3 +71,9 @@ string_id!(
     /// A message timestamp, unique per channel. Never parsed as a float.
     Ts
 );
+string_id!(
+    /// The resourcer's id for one installation of the bot in one team: the
+    /// key a resourcer team is tracked by (32-hex and dashed UUIDs both
+    /// seen; treated as opaque).
+    ResourceId
+);

@@ -4,60 +4,12 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub use crate::ids::ResourceId;
 use crate::ids::{TeamId, UserId};
 use crate::profile::BotConfig;
 use crate::secret::Secret;
-
-/// The resourcer's id for one installation of the bot in one team: the key
-/// every team's connection is tracked by (32-hex and dashed UUIDs both seen;
-/// treated as opaque).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ResourceId(String);
-
-impl ResourceId {
-    /// Wraps a raw id.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    /// The raw id as the resourcer spells it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Consumes the id, giving back the raw string.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResourceId({:?})", self.0)
-    }
-}
-
-impl From<&str> for ResourceId {
-    fn from(s: &str) -> Self {
-        Self(s.to_owned())
-    }
-}
-
-impl From<String> for ResourceId {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
 
 /// A team's settings, from the flat string map under `resource`.
 ///

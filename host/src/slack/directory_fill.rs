@@ -3,7 +3,9 @@
 //! the cache partly filled (events keep it growing) and is logged; it never
 //! stops the team.
 
-use super::api::ApiError;
+use std::future::Future;
+
+use super::api::{ApiError, Page};
 use super::link::TeamLink;
 use super::ratelimit::Method;
 use crate::chat::{ChannelInfo, UserInfo};
@@ -25,27 +27,26 @@ pub(super) async fn fill(link: &TeamLink) {
     tracing::debug!(team = %link.team, users, channels, "directory filled");
 }
 
-async fn fill_users(link: &TeamLink) -> Result<(), ApiError> {
+/// Reads every page of a list method under the rate scheduler and hands
+/// each page to `apply`.
+async fn page_all<T, F, Fut>(
+    link: &TeamLink,
+    method: Method,
+    fetch: F,
+    mut apply: impl FnMut(Vec<T>),
+) -> Result<(), ApiError>
+where
+    F: Fn(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let _permit = link
             .limiter
-            .acquire(Method::UsersList, None, link.tuning.post_wait)
+            .acquire(method, None, link.tuning.post_wait)
             .await;
-        let page = link
-            .web
-            .users_list_page(&link.token, cursor.as_deref(), PAGE)
-            .await?;
-        link.directory_mut(|d| {
-            for u in page.items.iter().filter(|u| !u.deleted) {
-                d.upsert_user(UserInfo {
-                    id: u.id.clone(),
-                    name: u.name.clone(),
-                    real_name: u.real_name.clone(),
-                    is_bot: u.is_bot,
-                });
-            }
-        });
+        let page = fetch(cursor.take()).await?;
+        apply(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => return Ok(()),
@@ -54,31 +55,44 @@ async fn fill_users(link: &TeamLink) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn fill_channels(link: &TeamLink) -> Result<(), ApiError> {
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let _permit = link
-            .limiter
-            .acquire(Method::ConversationsList, None, link.tuning.post_wait)
-            .await;
-        let page = link
-            .web
-            .conversations_list_page(&link.token, cursor.as_deref(), PAGE)
-            .await?;
+async fn fill_users(link: &TeamLink) -> Result<(), ApiError> {
+    let fetch = |cursor: Option<String>| async move {
+        link.web
+            .users_list_page(&link.token, cursor.as_deref(), PAGE)
+            .await
+    };
+    page_all(link, Method::UsersList, fetch, |users| {
         link.directory_mut(|d| {
-            for c in &page.items {
+            for u in users.into_iter().filter(|u| !u.deleted) {
+                d.upsert_user(UserInfo {
+                    id: u.id,
+                    name: u.name,
+                    real_name: u.real_name,
+                    is_bot: u.is_bot,
+                });
+            }
+        });
+    })
+    .await
+}
+
+async fn fill_channels(link: &TeamLink) -> Result<(), ApiError> {
+    let fetch = |cursor: Option<String>| async move {
+        link.web
+            .conversations_list_page(&link.token, cursor.as_deref(), PAGE)
+            .await
+    };
+    page_all(link, Method::ConversationsList, fetch, |channels| {
+        link.directory_mut(|d| {
+            for c in channels {
                 d.upsert_channel(ChannelInfo {
-                    id: c.id.clone(),
-                    name: c.name.clone(),
+                    id: c.id,
+                    name: c.name,
                     is_private: c.is_private,
                     is_member: c.is_member,
                 });
             }
         });
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(()),
-        }
-    }
-    Ok(())
+    })
+    .await
 }
