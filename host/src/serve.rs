@@ -3,6 +3,7 @@
 //! a fake Slack. Teams enter and leave through [`Host::add`],
 //! [`Host::update`] and [`Host::remove`], whatever their source.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use thiserror::Error;
@@ -27,6 +28,8 @@ pub enum HostError {
     Slack(#[from] SlackError),
     #[error(transparent)]
     Team(#[from] TeamError),
+    #[error("operation aborted: {0}")]
+    Aborted(String),
 }
 
 /// What a team looks like from outside.
@@ -42,6 +45,9 @@ pub struct Host {
     manager: Arc<TeamManager>,
     hub: SlackHub,
     teams: std::sync::Mutex<std::collections::HashMap<TeamId, ResolvedTeam>>,
+    /// One operation at a time per team: an add racing a remove (from two
+    /// sources) must not resurrect the team or start its bot twice.
+    ops: std::sync::Mutex<std::collections::HashMap<TeamId, Arc<tokio::sync::Mutex<()>>>>,
     shutdown: Shutdown,
 }
 
@@ -85,6 +91,7 @@ impl Host {
             manager,
             hub,
             teams: std::sync::Mutex::default(),
+            ops: std::sync::Mutex::default(),
             shutdown,
         })
     }
@@ -94,12 +101,22 @@ impl Host {
         self.hub.add_app(&app.id, app.token);
     }
 
+    /// Stops a Socket Mode app's link.
+    pub async fn remove_app(&self, app_id: &str) -> bool {
+        self.hub.remove_app(app_id).await
+    }
+
     /// Connects a team to Slack and starts its bot.
     ///
     /// # Errors
     /// The token is refused, or the bot cannot be loaded (the team's link
     /// is closed again); a bot whose `init` fails stays added, `failed`.
     pub async fn add(&self, team: ResolvedTeam) -> Result<(), HostError> {
+        let id = team.id.clone();
+        self.serialized(&id, self.add_now(team)).await
+    }
+
+    async fn add_now(&self, team: ResolvedTeam) -> Result<(), HostError> {
         if self.manager.handle(&team.id).is_some() {
             tracing::info!(team = %team.id, "team already served; add ignored");
             return Ok(());
@@ -130,6 +147,11 @@ impl Host {
     /// # Errors
     /// Unknown team, refused token, or a bot refusing the change.
     pub async fn update(&self, team: ResolvedTeam) -> Result<(), HostError> {
+        let id = team.id.clone();
+        self.serialized(&id, self.update_now(team)).await
+    }
+
+    async fn update_now(&self, team: ResolvedTeam) -> Result<(), HostError> {
         let old = self
             .lock()
             .get(&team.id)
@@ -142,7 +164,16 @@ impl Host {
         let relink = old.token != team.token || old.app != team.app;
         if relink {
             self.hub.disconnect(&team.id).await;
-            spec.info = self.hub.connect(connection(&team)).await?;
+            match self.hub.connect(connection(&team)).await {
+                Ok(info) => spec.info = info,
+                Err(e) => {
+                    // Keep serving with the old token rather than not at all.
+                    if self.hub.connect(connection(&old)).await.is_ok() {
+                        self.hub.activate(&old.id);
+                    }
+                    return Err(e.into());
+                }
+            }
         }
         spec.bot = team.bot.clone();
         spec.config = team.config.clone();
@@ -157,6 +188,10 @@ impl Host {
 
     /// Stops the bot (its `shutdown` runs) and closes the team's link.
     pub async fn remove(&self, team: &TeamId) -> bool {
+        self.serialized(team, self.remove_now(team)).await
+    }
+
+    async fn remove_now(&self, team: &TeamId) -> bool {
         let served = self.manager.remove(team).await;
         let linked = self.hub.disconnect(team).await;
         self.lock().remove(team);
@@ -220,6 +255,35 @@ impl Host {
         self.manager.shutdown().await;
         self.hub.close().await;
         self.shutdown.close().await;
+    }
+
+    /// Runs `op` holding the team's operation lock.
+    async fn serialized<T>(&self, team: &TeamId, op: impl Future<Output = T>) -> T {
+        let lock = self
+            .ops
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(team.clone())
+            .or_default()
+            .clone();
+        let guard = lock.lock().await;
+        let out = op.await;
+        drop(guard);
+        let mut ops = self
+            .ops
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget the lock when nobody else holds or waits for it.
+        if ops.get(team).is_some_and(|l| Arc::strong_count(l) == 2) {
+            ops.remove(team);
+        }
+        out
+    }
+
+    /// The host's task scope, for work that must finish even if whoever
+    /// asked for it goes away (an HTTP client that disconnects).
+    pub fn tasks(&self) -> &Shutdown {
+        &self.shutdown
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<TeamId, ResolvedTeam>> {

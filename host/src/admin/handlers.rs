@@ -39,6 +39,10 @@ fn host_error(e: &HostError) -> Response {
     error(status, e)
 }
 
+fn join_error(e: &tokio::task::JoinError) -> HostError {
+    HostError::Aborted(e.to_string())
+}
+
 fn resolved(req: TeamRequest) -> ResolvedTeam {
     ResolvedTeam {
         id: req.id,
@@ -83,7 +87,13 @@ pub(super) async fn add(State(state): Shared, Json(req): Json<TeamRequest>) -> R
     if state.host.manager().handle(&id).is_some() {
         return error(StatusCode::CONFLICT, format!("team {id} is already served"));
     }
-    match state.host.add(resolved(req)).await {
+    // Run to completion even if the client disconnects mid-request.
+    let host = state.host.clone();
+    let task = state
+        .host
+        .tasks()
+        .spawn(async move { host.add(resolved(req)).await });
+    match task.await.unwrap_or_else(|e| Err(join_error(&e))) {
         Ok(()) => (StatusCode::CREATED, Json(json!({"ok": true, "team": id}))).into_response(),
         Err(e) => host_error(&e),
     }
@@ -100,14 +110,25 @@ pub(super) async fn update(
             "team id in the path and body differ",
         );
     }
-    match state.host.update(resolved(req)).await {
+    let host = state.host.clone();
+    let task = state
+        .host
+        .tasks()
+        .spawn(async move { host.update(resolved(req)).await });
+    match task.await.unwrap_or_else(|e| Err(join_error(&e))) {
         Ok(()) => Json(json!({"ok": true, "team": id})).into_response(),
         Err(e) => host_error(&e),
     }
 }
 
 pub(super) async fn remove(State(state): Shared, Path(id): Path<String>) -> Response {
-    if state.host.remove(&TeamId::new(id.clone())).await {
+    let host = state.host.clone();
+    let team = TeamId::new(id.clone());
+    let task = state
+        .host
+        .tasks()
+        .spawn(async move { host.remove(&team).await });
+    if task.await.unwrap_or(false) {
         StatusCode::NO_CONTENT.into_response()
     } else {
         error(StatusCode::NOT_FOUND, format!("team {id} is not served"))

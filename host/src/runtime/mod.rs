@@ -11,6 +11,7 @@ pub(crate) mod convert;
 mod engine;
 mod error;
 mod instance;
+mod limiter;
 pub(crate) mod output;
 mod state;
 

@@ -2,10 +2,10 @@
 //! the capabilities of its team, and the CPU budget of the current call.
 
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::clocks::{CoarseMonotonicClock, CoarseWallClock};
+use super::limiter::BotLimiter;
 use super::output::GuestOutput;
 use crate::capabilities::Capabilities;
 use crate::limits::BotLimits;
@@ -14,7 +14,7 @@ use crate::limits::BotLimits;
 pub struct BotState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(super) limits: StoreLimits,
+    pub(super) limits: BotLimiter,
     pub(crate) caps: Capabilities,
     /// Epoch ticks the running call may still use before it is interrupted.
     pub(super) ticks_left: u64,
@@ -32,8 +32,9 @@ impl std::fmt::Debug for BotState {
 impl BotState {
     /// Builds the state of a new instance. WASI grants nothing: no
     /// preopened directories, no environment, no arguments, closed stdin,
-    /// no sockets or name lookups (wasmtime-wasi's defaults), plus clocks
-    /// coarsened to a millisecond and output captured into `tracing`.
+    /// no sockets at all (not even unconnected ones, which would hold host
+    /// file descriptors) and no name lookups, plus clocks coarsened to a
+    /// millisecond and output captured into `tracing`.
     pub(super) fn new(caps: Capabilities, limits: &BotLimits) -> Self {
         let team = caps.team().clone();
         let wasi = WasiCtxBuilder::new()
@@ -41,20 +42,18 @@ impl BotState {
             .stderr(GuestOutput::stderr(team))
             .wall_clock(CoarseWallClock)
             .monotonic_clock(CoarseMonotonicClock::new())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
             .build();
         let memory = usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX);
-        let store_limits = StoreLimitsBuilder::new()
-            .memory_size(memory)
-            .table_elements(limits.table_elements)
-            .instances(MAX_INSTANCES)
-            .tables(MAX_TABLES)
-            .memories(MAX_MEMORIES)
-            .trap_on_grow_failure(false)
-            .build();
+        let mut table = ResourceTable::new();
+        // Host-side handles (streams, pollables) a bot may hold at once.
+        table.set_max_capacity(MAX_HANDLES);
         Self {
             wasi,
-            table: ResourceTable::new(),
-            limits: store_limits,
+            table,
+            limits: BotLimiter::new(memory, limits.table_elements),
             caps,
             ticks_left: 0,
         }
@@ -72,6 +71,8 @@ impl BotState {
 pub(super) const MAX_INSTANCES: usize = 64;
 pub(super) const MAX_TABLES: usize = 32;
 pub(super) const MAX_MEMORIES: usize = 8;
+/// Resource handles in a bot's table.
+const MAX_HANDLES: usize = 1024;
 
 impl WasiView for BotState {
     fn ctx(&mut self) -> WasiCtxView<'_> {

@@ -112,6 +112,9 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,
 {
+    // One deadline for waiting and calling together, under the bot's
+    // wall-clock budget: a slow Slack is the bot's `unavailable`, never a
+    // timeout that would poison its instance.
     let deadline = Instant::now() + link.tuning.post_wait;
     loop {
         let wait = deadline.saturating_duration_since(Instant::now());
@@ -120,12 +123,15 @@ where
             .acquire(method, channel, wait)
             .await
             .map_err(rate_error)?;
-        let result = call().await;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let result = tokio::time::timeout(remaining, call())
+            .await
+            .map_err(|_| ChatError::Unavailable("slack did not answer in time".into()))?;
         drop(permit);
         match result {
             Ok(value) => return Ok(value),
             Err(ApiError::RateLimited { retry_after, .. }) => {
-                link.limiter.throttled(method, retry_after);
+                link.limiter.throttled(method, retry_after).await;
                 if Instant::now() + retry_after > deadline {
                     return Err(ChatError::RateLimited);
                 }

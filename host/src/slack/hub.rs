@@ -176,6 +176,23 @@ impl SlackHub {
         );
     }
 
+    /// Stops an app's Socket Mode link; its teams stay registered but get
+    /// no events until attached to another app. Returns whether it existed.
+    pub async fn remove_app(&self, app_id: &str) -> bool {
+        let removed = self
+            .apps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(app_id);
+        match removed {
+            Some((_, running)) => {
+                running.stop().await;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Connects a team: checks the token and fills the users/channels
     /// cache, so the bot can already post and look names up. Events start
     /// flowing only with [`activate`](Self::activate), once the bot is

@@ -139,12 +139,17 @@ impl RateLimiter {
         answer.await.map_err(|_| RateError::Stopped)?
     }
 
-    /// Reports an HTTP 429: `method` pauses for `retry_after`.
-    pub fn throttled(&self, method: Method, retry_after: Duration) {
-        let _ = self.requests.try_send(Request::Throttled {
-            method,
-            retry_after,
-        });
+    /// Reports an HTTP 429: `method` pauses for `retry_after` (at most an
+    /// hour). Waits for room in the queue so the signal is never lost.
+    pub async fn throttled(&self, method: Method, retry_after: Duration) {
+        let retry_after = retry_after.min(Duration::from_secs(3600));
+        let _ = self
+            .requests
+            .send(Request::Throttled {
+                method,
+                retry_after,
+            })
+            .await;
     }
 }
 
@@ -437,7 +442,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_429_pauses_the_method_for_retry_after() {
         let (limiter, cancel, task) = start();
-        limiter.throttled(Method::Update, Duration::from_secs(7));
+        limiter
+            .throttled(Method::Update, Duration::from_secs(7))
+            .await;
         let start = Instant::now();
         let permit = limiter
             .acquire(Method::Update, None, Duration::from_secs(30))
@@ -452,7 +459,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn deadline_and_queue_limits_refuse_instead_of_waiting_forever() {
         let (limiter, cancel, task) = start();
-        limiter.throttled(Method::ReactionsAdd, Duration::from_secs(60));
+        limiter
+            .throttled(Method::ReactionsAdd, Duration::from_secs(60))
+            .await;
         let refused = limiter
             .acquire(Method::ReactionsAdd, None, Duration::from_secs(2))
             .await;

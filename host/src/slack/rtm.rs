@@ -84,7 +84,8 @@ pub(super) async fn run(
             }
             End::Retry { reason, after } => {
                 link.metrics.reconnect("rtm");
-                let delay = after.unwrap_or_else(|| backoff.next_delay());
+                let delay =
+                    after.map_or_else(|| backoff.next_delay(), |a| a.max(link.tuning.backoff_min));
                 link.set_status(match after {
                     Some(after) => LinkStatus::RateLimited {
                         retry_in_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
@@ -157,7 +158,8 @@ async fn session(
                 match frame {
                     Some(Ok(WsMessage::Text(text))) => {
                         if let Some(end) = handle_frame(link, sink, text.as_str()) {
-                            let _ = ws.close(None).await;
+                            let close = ws.close(None);
+                            let _ = tokio::time::timeout(Duration::from_secs(5), close).await;
                             return end;
                         }
                     }
@@ -215,7 +217,10 @@ async fn send(ws: &mut Ws, frame: &Value) -> Result<(), ()> {
             return Ok(());
         }
     };
-    ws.send(WsMessage::text(text)).await.map_err(|_| ())
+    match tokio::time::timeout(Duration::from_secs(5), ws.send(WsMessage::text(text))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
 }
 
 /// Reads until `hello`. Slack sends an `error` frame (e.g. an expired URL)

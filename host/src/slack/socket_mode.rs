@@ -33,6 +33,10 @@ use crate::secret::Secret;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A send or close that takes longer means the peer stalled; the app's
+/// link is shared by many teams, so it must not wait on it.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// An app's Socket Mode link and the teams it serves.
 #[derive(Debug)]
 pub struct AppLink {
@@ -136,7 +140,8 @@ pub(super) async fn run(app: Arc<AppLink>, sink: Arc<dyn EventSink>, cancel: Can
             }
             End::Retry { reason, after } => {
                 app.metrics.reconnect("socket_mode");
-                let delay = after.unwrap_or_else(|| backoff.next_delay());
+                let delay =
+                    after.map_or_else(|| backoff.next_delay(), |a| a.max(app.tuning.backoff_min));
                 app.set_status(LinkStatus::Disconnected {
                     attempts: backoff.attempts(),
                     reason,
@@ -251,7 +256,7 @@ async fn serve(app: &AppLink, mut ws: Ws, sink: &dyn EventSink, seen: &mut Seen)
                         }
                     }
                 };
-                let _ = ws.close(None).await;
+                let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(None)).await;
                 match new_ws {
                     Ok(new_ws) => {
                         ws = new_ws;
@@ -327,8 +332,10 @@ async fn on_text(
     };
     // Ack first, then process: Slack redelivers unacked envelopes.
     let ack = frames::ack(envelope_id).to_string();
-    if let Err(e) = ws.send(WsMessage::text(ack)).await {
-        return Step::End(retry(format!("ack failed: {e}")));
+    match tokio::time::timeout(SEND_TIMEOUT, ws.send(WsMessage::text(ack))).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Step::End(retry(format!("ack failed: {e}"))),
+        Err(_) => return Step::End(retry("ack stalled".into())),
     }
     let payload = value.get("payload").unwrap_or(&Value::Null);
     let event_id = payload.get("event_id").and_then(Value::as_str);
@@ -360,6 +367,12 @@ fn route(app: &AppLink, sink: &dyn EventSink, kind: &str, payload: &Value) {
             Err(e) => tracing::warn!(team = %link.team, error = %e, "slash command ignored"),
         },
         other => {
+            // Interactive payloads carry the app's verification token, which
+            // is shared by every workspace: never hand it to a bot.
+            let mut payload = payload.clone();
+            if let Some(object) = payload.as_object_mut() {
+                object.remove("token");
+            }
             let event = crate::event::Event::Other {
                 type_name: other.to_owned(),
                 raw_json: payload.to_string(),

@@ -21,6 +21,7 @@ use crate::config::{ResolvedApp, ResolvedTeam};
 use crate::resourcer::{
     self, Notice, Resource, ResourceId, ResourceMessage, ResourcerConfig, ServerMessage,
 };
+use crate::secret::Secret;
 use crate::serve::Host;
 
 /// How resourcer teams are served.
@@ -37,6 +38,8 @@ pub struct ResourcerSource {
 #[derive(Debug, Default)]
 struct State {
     teams: HashMap<ResourceId, ResolvedTeam>,
+    /// Resources with a Socket Mode app of their own, by its token.
+    apps: HashMap<ResourceId, Secret>,
     /// Resources announced since the current session began.
     announced: HashSet<ResourceId>,
     sweep_at: Option<Instant>,
@@ -85,6 +88,7 @@ impl ResourcerSource {
             }
             ServerMessage::RemoveResource(m) => {
                 state.announced.remove(&m.resource_id);
+                self.drop_app(state, &m.resource_id).await;
                 match state.teams.remove(&m.resource_id) {
                     Some(team) => {
                         self.host.remove(&team.id).await;
@@ -114,6 +118,15 @@ impl ResourcerSource {
     async fn apply(&self, state: &mut State, m: ResourceMessage) {
         let msg_id = m.msg_id.as_deref().unwrap_or("-").to_owned();
         let id = m.resource_id.clone();
+        if self
+            .sync_app(state, &id, m.resource.app_token.as_ref())
+            .await
+            && let Some(old) = state.teams.remove(&id)
+        {
+            // A rotated app token means a new app link: start the team over
+            // on it (its stored state is kept).
+            self.host.remove(&old.id).await;
+        }
         let team = match self.resolve(&id, &m.resource) {
             Ok(team) => team,
             Err(why) => {
@@ -137,8 +150,13 @@ impl ResourcerSource {
             }
             Err(e) => {
                 tracing::warn!(resource = %id, team = %team.id, msg_id, error = %e, "resource not applied");
-                if self.host.manager().handle(&team.id).is_some() {
+                let known = state.teams.contains_key(&id);
+                if !known && self.host.manager().handle(&team.id).is_some() {
+                    // Added but its bot refused to start: remember it so a
+                    // fixed resource becomes an update.
                     state.teams.insert(id, team);
+                } else if !known {
+                    self.drop_app(state, &id).await;
                 }
             }
         }
@@ -148,15 +166,7 @@ impl ResourcerSource {
         let team = r.team_id.clone().ok_or("no SlackTeamID")?;
         let token = r.bot_token.clone().ok_or("no SlackBotAccessToken")?;
         let app = match &r.app_token {
-            Some(app_token) => {
-                // A team with its own app token gets its own Socket Mode link.
-                let app_id = format!("resource-{id}");
-                self.host.add_app(ResolvedApp {
-                    id: app_id.clone(),
-                    token: app_token.clone(),
-                });
-                Some(app_id)
-            }
+            Some(_) => Some(app_id(id)),
             None => self.app.clone(),
         };
         Ok(ResolvedTeam {
@@ -166,6 +176,31 @@ impl ResourcerSource {
             app,
             config: r.custom.clone(),
         })
+    }
+
+    /// Gives a resource with its own app token its own Socket Mode link,
+    /// replacing it when the token changed and removing it when gone.
+    /// Returns whether an existing link was replaced.
+    async fn sync_app(&self, state: &mut State, id: &ResourceId, token: Option<&Secret>) -> bool {
+        if state.apps.get(id) == token {
+            return false;
+        }
+        let replaced = state.apps.contains_key(id) && token.is_some();
+        self.drop_app(state, id).await;
+        if let Some(token) = token {
+            self.host.add_app(ResolvedApp {
+                id: app_id(id),
+                token: token.clone(),
+            });
+            state.apps.insert(id.clone(), token.clone());
+        }
+        replaced
+    }
+
+    async fn drop_app(&self, state: &mut State, id: &ResourceId) {
+        if state.apps.remove(id).is_some() {
+            self.host.remove_app(&app_id(id)).await;
+        }
     }
 
     /// Removes teams the resourcer did not re-announce within the grace
@@ -183,8 +218,14 @@ impl ResourcerSource {
                 tracing::info!(resource = %id, team = %team.id, "not re-announced after reconnect; removed");
                 self.host.remove(&team.id).await;
             }
+            self.drop_app(state, &id).await;
         }
     }
+}
+
+/// The Socket Mode app id of a resource with its own app token.
+fn app_id(id: &ResourceId) -> String {
+    format!("resource-{id}")
 }
 
 async fn sleep_until(at: Option<Instant>) {

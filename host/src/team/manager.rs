@@ -167,11 +167,15 @@ impl TeamManager {
                 done,
             })
             .await?;
-        if let Some(entry) = self.lock().get_mut(&team) {
+        let result = answer.await.map_err(|_| TeamError::Closed(team.clone()))?;
+        // A refused reconfigure leaves the team as it was.
+        if !matches!(result, Err(TeamError::ReconfigureRefused { .. }))
+            && let Some(entry) = self.lock().get_mut(&team)
+        {
             entry.spec = spec;
             entry.digest = bot.digest();
         }
-        answer.await.map_err(|_| TeamError::Closed(team))?
+        result
     }
 
     /// Stops serving a team: `shutdown` with a bounded wait, then the

@@ -97,11 +97,12 @@ impl Supervisor {
             tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
+                // Timers first, so a never-empty mailbox cannot starve them.
+                () = sleep_until(due), if due.is_some() => self.fire_timers().await,
                 cmd = mailbox.recv() => match cmd {
                     Some(cmd) => self.handle(cmd).await,
                     None => break,
                 },
-                () = sleep_until(due), if due.is_some() => self.fire_timers().await,
             }
         }
         self.shutdown().await;
@@ -223,13 +224,19 @@ impl Supervisor {
         let mut instance = match self.runtime.instantiate(&self.bot, caps).await {
             Ok(instance) => instance,
             Err((error, caps)) => {
+                // Often transient (the instance pool is full): back off and
+                // retry on the next event, like a trap.
                 tracing::warn!(%team, %error, "bot instantiation failed");
+                self.metrics.traps.inc();
+                let wait = self.backoff.fail();
                 self.slot = Some(Slot::Down {
                     caps,
-                    retry_at: None,
+                    retry_at: Some(Instant::now() + wait),
                 });
-                self.status.send_replace(BotStatus::Failed {
-                    reason: error.to_string(),
+                self.status.send_replace(BotStatus::Faulted {
+                    traps: self.backoff.failures(),
+                    last_error: error.to_string(),
+                    retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                 });
                 return Err(error.into());
             }
@@ -265,23 +272,30 @@ impl Supervisor {
     async fn update(&mut self, spec: TeamSpec, bot: Arc<CompiledBot>) -> Result<(), TeamError> {
         let same_bot = bot.digest() == self.bot.digest();
         let same_team = spec.info == self.spec.info;
-        self.spec = spec;
-        self.bot = bot;
         if same_bot
             && same_team
             && let Some(Slot::Live(instance)) = self.slot.as_mut()
         {
-            let result = instance.reconfigure(&self.spec.config).await;
+            let result = instance.reconfigure(&spec.config).await;
             let team = self.spec.id().clone();
             return match result {
-                Ok(Ok(())) => Ok(()),
+                Ok(Ok(())) => {
+                    self.spec = spec;
+                    Ok(())
+                }
+                // The bot keeps its old config, and so does the team: a
+                // later re-instantiation must not start from a config the
+                // bot refused.
                 Ok(Err(failure)) => Err(TeamError::ReconfigureRefused { team, failure }),
                 Err(error) => {
+                    self.spec = spec;
                     self.fault("reconfigure", &error);
                     Err(TeamError::Call { team, error })
                 }
             };
         }
+        self.spec = spec;
+        self.bot = bot;
         // A new component (or a bot that was down): retire the old instance
         // and start a fresh one with the new config. Timers carry over.
         if let Some(Slot::Live(instance)) = self.slot.as_mut() {

@@ -22,9 +22,13 @@ struct Envelope {
     error: Option<String>,
 }
 
-/// `Retry-After` as whole seconds, if present and numeric. Slack sends
-/// seconds; the HTTP-date form is not used by Slack and falls back to the
-/// default.
+/// Longest `Retry-After` honoured: a larger (or absurd) value from the
+/// network is clamped, so no deadline arithmetic can overflow.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// `Retry-After` as whole seconds, if present and numeric, clamped to an
+/// hour. Slack sends seconds; the HTTP-date form is not used by Slack and
+/// falls back to the default.
 pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get(RETRY_AFTER)?
@@ -33,7 +37,7 @@ pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .trim()
         .parse::<u64>()
         .ok()
-        .map(Duration::from_secs)
+        .map(|secs| Duration::from_secs(secs).min(MAX_RETRY_AFTER))
 }
 
 /// Classifies a non-success HTTP status.
