@@ -161,3 +161,19 @@ async fn a_trap_in_a_timer_is_contained_and_timers_survive_it() {
     );
     host.close().await;
 }
+
+#[tokio::test]
+async fn a_bot_gets_no_files_environment_arguments_or_sockets() {
+    let host = Harness::new();
+    host.add("T1", guests::TRAPPER, &[]).await.expect("add");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "probe").await[1],
+        "[#general] bot: fs=denied env=0 args=0 listen=denied connect=denied"
+    );
+    assert_eq!(
+        host.status("T1"),
+        BotStatus::Running,
+        "denials are errors, not traps"
+    );
+    host.close().await;
+}

@@ -150,3 +150,32 @@ async fn two_teams_never_see_each_other() {
     assert_eq!(teams, ["TA", "TB"]);
     host.close().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_reconfigure_keeps_the_old_config_even_after_a_crash() {
+    let host = Harness::new();
+    host.add("T1", guests::TRAPPER, &[("v", "1")])
+        .await
+        .expect("add");
+    let err = host
+        .manager
+        .update(Harness::spec(
+            "T1",
+            guests::TRAPPER,
+            &[("v", "2"), ("refuse", "yes")],
+        ))
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, TeamError::ReconfigureRefused { .. }), "{err}");
+    assert_eq!(host.status("T1"), BotStatus::Running, "still serving");
+    let spec = host.manager.spec(&TeamId::from("T1")).expect("spec");
+    assert_eq!(spec.config.get("v").map(String::as_str), Some("1"));
+    host.say("T1", "alice", "#general", "panic").await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(
+        host.say("T1", "alice", "#general", "mem").await[1],
+        "[#general] bot: mem: 1 config v=1",
+        "the fresh instance started from the config the bot accepted"
+    );
+    host.close().await;
+}
