@@ -10,19 +10,35 @@ use crate::chat::{ChannelInfo, UserInfo};
 use crate::event::Event;
 use crate::ids::{ChannelId, UserId};
 
-/// Users and channels of one team.
+/// Users and channels of one team, indexed both ways: a name lookup is a
+/// map access, not a scan (it runs inside a bot's call, on its budget).
 #[derive(Debug, Default, Clone)]
 pub struct Directory {
     users: HashMap<UserId, UserInfo>,
     channels: HashMap<ChannelId, ChannelInfo>,
+    user_names: HashMap<String, UserId>,
+    channel_names: HashMap<String, ChannelId>,
+}
+
+fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
 }
 
 impl Directory {
     pub fn upsert_user(&mut self, user: UserInfo) {
+        if let Some(old) = self.users.get(&user.id) {
+            self.user_names.remove(&key(&old.name));
+        }
+        self.user_names.insert(key(&user.name), user.id.clone());
         self.users.insert(user.id.clone(), user);
     }
 
     pub fn upsert_channel(&mut self, channel: ChannelInfo) {
+        if let Some(old) = self.channels.get(&channel.id) {
+            self.channel_names.remove(&key(&old.name));
+        }
+        self.channel_names
+            .insert(key(&channel.name), channel.id.clone());
         self.channels.insert(channel.id.clone(), channel);
     }
 
@@ -97,17 +113,23 @@ impl Directory {
                 is_member: false,
             }),
             Event::ChannelRenamed { channel, name } => {
-                if let Some(c) = self.channels.get_mut(channel) {
-                    c.name.clone_from(name);
+                if let Some(c) = self.channels.get(channel) {
+                    let renamed = ChannelInfo {
+                        name: name.clone(),
+                        ..c.clone()
+                    };
+                    self.upsert_channel(renamed);
                 }
             }
             Event::TeamJoin { user } => {
-                self.users.entry(user.clone()).or_insert_with(|| UserInfo {
-                    id: user.clone(),
-                    name: user.to_string(),
-                    real_name: String::new(),
-                    is_bot: false,
-                });
+                if !self.users.contains_key(user) {
+                    self.upsert_user(UserInfo {
+                        id: user.clone(),
+                        name: user.to_string(),
+                        real_name: String::new(),
+                        is_bot: false,
+                    });
+                }
             }
             _ => {}
         }
