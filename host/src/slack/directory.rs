@@ -121,15 +121,13 @@ impl Directory {
                     self.upsert_channel(renamed);
                 }
             }
-            Event::TeamJoin { user } => {
-                if !self.users.contains_key(user) {
-                    self.upsert_user(UserInfo {
-                        id: user.clone(),
-                        name: user.to_string(),
-                        real_name: String::new(),
-                        is_bot: false,
-                    });
-                }
+            Event::TeamJoin { user } if !self.users.contains_key(user) => {
+                self.upsert_user(UserInfo {
+                    id: user.clone(),
+                    name: user.to_string(),
+                    real_name: String::new(),
+                    is_bot: false,
+                });
             }
             _ => {}
         }
