@@ -389,3 +389,30 @@ async fn an_update_with_a_new_token_reconnects_only_that_team() {
     assert_eq!(env.slack.wait_posts(1).await[0].text, "n: 1");
     env.close().await;
 }
+
+#[tokio::test]
+async fn a_slow_slack_is_the_bots_error_not_a_poisoned_instance() {
+    let env = SlackEnv::start_with(bothost::slack::Tuning {
+        post_wait: Duration::from_millis(300),
+        ..fast_tuning()
+    })
+    .await;
+    let ws = env.team("T1", guests::TRAPPER, None, config_of(&[])).await;
+    env.slack.wait_rtm_connected("T1", 1).await;
+    env.slack
+        .fail_next("chat.postMessage", Fault::Slow(Duration::from_secs(3)));
+    // The team handles events in order: the second waits for the first,
+    // whose post gives up after 300 ms.
+    env.slack
+        .rtm_message("T1", &general(&ws), &alice(&ws), "mem");
+    env.slack
+        .rtm_message("T1", &general(&ws), &alice(&ws), "mem");
+    let posts = env.slack.wait_posts(1).await;
+    assert_eq!(
+        posts[0].text, "mem: 2 config v=-",
+        "the slow post failed for the bot, and the same instance (memory kept) went on"
+    );
+    let team = env.host.team(&"T1".into()).expect("served");
+    assert_eq!(team.bot, bothost::team::BotStatus::Running);
+    env.close().await;
+}
