@@ -328,3 +328,18 @@ config = { label = "total" }
         assert!(bad.validate().is_err());
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::HostConfig;
+
+    /// The example shipped in `examples/` must stay a valid config.
+    #[test]
+    fn the_shipped_example_parses() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/bothost.toml");
+        let config = HostConfig::load(&path).expect("examples/bothost.toml");
+        assert_eq!(config.teams.len(), 1);
+        assert!(config.teams[0].bot.ends_with("echo.wasm"));
+    }
+}
