@@ -36,6 +36,9 @@ pub enum HostError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamState {
     pub team: TeamId,
+    /// The bot component's path and short content hash.
+    pub component: String,
+    pub digest: String,
     pub bot: BotStatus,
     pub link: LinkStatus,
 }
@@ -206,6 +209,8 @@ impl Host {
             .map(|r| TeamState {
                 link: self.hub.status(&r.team).unwrap_or(LinkStatus::Closed),
                 team: r.team,
+                component: r.bot,
+                digest: r.digest.short(),
                 bot: r.status,
             })
             .collect()

@@ -147,6 +147,8 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
     assert_eq!(list["teams"][0]["id"], "T1");
     assert_eq!(list["teams"][0]["bot"]["state"], "running");
     assert_eq!(list["teams"][0]["link"]["state"], "connected");
+    assert_eq!(list["teams"][0]["component"], guests::ECHO);
+    assert_eq!(list["teams"][0]["digest"].as_str().map(str::len), Some(12));
 
     admin
         .env

@@ -15,6 +15,9 @@ use crate::team::BotStatus;
 #[derive(Debug, Serialize)]
 pub struct TeamView {
     pub id: TeamId,
+    /// The bot component's path and short content hash.
+    pub component: String,
+    pub digest: String,
     pub bot: BotStatus,
     pub link: LinkStatus,
 }

@@ -75,6 +75,8 @@ pub(super) async fn list(State(state): Shared) -> Response {
         .into_iter()
         .map(|t| TeamView {
             id: t.team,
+            component: t.component,
+            digest: t.digest,
             bot: t.bot,
             link: t.link,
         })
