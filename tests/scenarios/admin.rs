@@ -2,9 +2,8 @@
 //! fake Slack: bearer auth, team management, token checks, metrics, and no
 //! secret in any answer or log line.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bothost::admin::{self, AdminState};
 use bothost::secret::Secret;
@@ -98,7 +97,7 @@ async fn refuses_a_missing_or_wrong_bearer_token() {
 
 #[tokio::test]
 async fn manages_teams_end_to_end_and_never_shows_a_secret() {
-    let logs = capture_logs();
+    let logs = bothost_tests::capture_logs();
     let admin = Admin::start().await;
     let ws = Workspace::new("T1", "xoxb-very-secret-T1");
     admin.env.slack.add_workspace(ws.clone());
@@ -288,29 +287,4 @@ async fn checks_tokens_and_rejects_bad_bodies() {
         "its link was closed again"
     );
     admin.close().await;
-}
-
-/// Captures this test's log lines (the test runtime is single-threaded, so
-/// every task logs on this thread).
-fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
-    #[derive(Clone)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("logs").extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let sink = Sink(buffer.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    // Leak the guard for the rest of this test thread.
-    std::mem::forget(tracing::subscriber::set_default(subscriber));
-    buffer
 }

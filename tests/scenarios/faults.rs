@@ -177,3 +177,33 @@ async fn a_bot_gets_no_files_environment_arguments_or_sockets() {
     );
     host.close().await;
 }
+
+#[tokio::test]
+async fn guest_stdout_and_stderr_become_log_lines_with_the_team_id() {
+    let logs = bothost_tests::capture_logs();
+    let host = Harness::new();
+    host.add("TPRINT", guests::TRAPPER, &[]).await.expect("add");
+    assert_eq!(
+        host.say("TPRINT", "alice", "#general", "print").await[1],
+        "[#general] bot: printed"
+    );
+    host.close().await;
+    let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    let line = |needle: &str| {
+        logged
+            .lines()
+            .find(|l| l.contains(needle))
+            .map(str::to_owned)
+    };
+    let out = line("hello from stdout").expect("stdout captured");
+    assert!(
+        out.contains("team=TPRINT") && out.contains("stdout"),
+        "{out}"
+    );
+    let err = line("warning from stderr").expect("stderr captured");
+    assert!(err.contains("team=TPRINT") && err.contains("WARN"), "{err}");
+    assert!(
+        err.contains("\\u{1b}[2J") && !err.contains('\u{1b}'),
+        "escape neutralised: {err}"
+    );
+}

@@ -3,8 +3,10 @@
 //! answers"). Everything is real: runtime, team actors, capabilities; only
 //! Slack is replaced by the local space.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::Mutex;
 
 use bothost::ids::TeamId;
 use bothost::local::{ChatLine, LocalSpace};
@@ -133,4 +135,33 @@ pub fn config_of(pairs: &[(&str, &str)]) -> BotConfig {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// Captures this test's log lines (the test runtime is single-threaded, so
+/// every task logs on this thread), at every level, without colours.
+///
+/// # Panics
+/// Never in practice; a poisoned buffer lock panics.
+pub fn capture_logs() -> Arc<Mutex<Vec<u8>>> {
+    #[derive(Clone)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("logs").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Sink(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    // Leak the guard for the rest of this test thread.
+    std::mem::forget(tracing::subscriber::set_default(subscriber));
+    buffer
 }
