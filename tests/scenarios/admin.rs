@@ -41,6 +41,21 @@ impl Admin {
         }
     }
 
+    /// Sends an authorised request (with a JSON body, if any) and reads the
+    /// answer.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        json: Option<&Value>,
+    ) -> (StatusCode, String) {
+        let mut request = self.req(method, path);
+        if let Some(json) = json {
+            request = request.json(json);
+        }
+        body(request.send().await.expect("send")).await
+    }
+
     fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.base))
@@ -103,25 +118,13 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
     admin.env.slack.add_workspace(ws.clone());
 
     let add = json!({"id": "T1", "bot": guests::ECHO, "token": ws.bot_token});
-    let (status, text) = body(
-        admin
-            .req(reqwest::Method::POST, "/teams")
-            .json(&add)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, text) = admin
+        .call(reqwest::Method::POST, "/teams", Some(&add))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
-    let (status, _) = body(
-        admin
-            .req(reqwest::Method::POST, "/teams")
-            .json(&add)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, _) = admin
+        .call(reqwest::Method::POST, "/teams", Some(&add))
+        .await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
@@ -133,14 +136,7 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
         .env
         .wait_link("T1", |s| *s == bothost::slack::LinkStatus::Connected)
         .await;
-    let (status, list) = body(
-        admin
-            .req(reqwest::Method::GET, "/teams")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, list) = admin.call(reqwest::Method::GET, "/teams", None).await;
     assert_eq!(status, StatusCode::OK);
     let list: Value = serde_json::from_str(&list).expect("json");
     assert_eq!(list["teams"][0]["id"], "T1");
@@ -156,15 +152,9 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
     assert_eq!(admin.env.slack.wait_posts(1).await[0].text, "via admin");
 
     let update = json!({"id": "T1", "bot": guests::REPEAT, "token": ws.bot_token, "config": {"prefix": "> "}});
-    let (status, text) = body(
-        admin
-            .req(reqwest::Method::PUT, "/teams/T1")
-            .json(&update)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, text) = admin
+        .call(reqwest::Method::PUT, "/teams/T1", Some(&update))
+        .await;
     assert_eq!(status, StatusCode::OK, "{text}");
     admin
         .env
@@ -172,14 +162,7 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
         .rtm_message("T1", "CT1GENERAL", "UT1ALICE", "plain");
     assert_eq!(admin.env.slack.wait_posts(2).await[1].text, "> plain");
 
-    let (_, metrics) = body(
-        admin
-            .req(reqwest::Method::GET, "/metrics")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, metrics) = admin.call(reqwest::Method::GET, "/metrics", None).await;
     assert!(
         metrics.contains("bothost_teams{bot=\"running\",link=\"connected\"} 1"),
         "{metrics}"
@@ -190,23 +173,9 @@ async fn manages_teams_end_to_end_and_never_shows_a_secret() {
     );
     assert!(metrics.contains("bothost_posts_total 2"), "{metrics}");
 
-    let (status, _) = body(
-        admin
-            .req(reqwest::Method::DELETE, "/teams/T1")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, _) = admin.call(reqwest::Method::DELETE, "/teams/T1", None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = body(
-        admin
-            .req(reqwest::Method::DELETE, "/teams/T1")
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, _) = admin.call(reqwest::Method::DELETE, "/teams/T1", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     for answer in [list.to_string(), metrics, text] {
@@ -234,29 +203,25 @@ async fn checks_tokens_and_rejects_bad_bodies() {
     let admin = Admin::start().await;
     let ws = Workspace::new("T7", "xoxb-T7");
     admin.env.slack.add_workspace(ws.clone());
-    let (_, good) = body(
-        admin
-            .req(reqwest::Method::POST, "/tokens/check")
-            .json(&json!({"token": "xoxb-T7"}))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, good) = admin
+        .call(
+            reqwest::Method::POST,
+            "/tokens/check",
+            Some(&json!({"token": "xoxb-T7"})),
+        )
+        .await;
     let good: Value = serde_json::from_str(&good).expect("json");
     assert_eq!(
         (good["ok"].clone(), good["team_id"].clone()),
         (json!(true), json!("T7"))
     );
-    let (_, bad) = body(
-        admin
-            .req(reqwest::Method::POST, "/tokens/check")
-            .json(&json!({"token": "xoxb-nope"}))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, bad) = admin
+        .call(
+            reqwest::Method::POST,
+            "/tokens/check",
+            Some(&json!({"token": "xoxb-nope"})),
+        )
+        .await;
     let bad: Value = serde_json::from_str(&bad).expect("json");
     assert_eq!(
         (bad["ok"].clone(), bad["error"].clone()),
@@ -271,15 +236,9 @@ async fn checks_tokens_and_rejects_bad_bodies() {
         .expect("send");
     assert!(garbage.status().is_client_error());
     let unknown_bot = json!({"id": "T7", "bot": "/nonexistent.wasm", "token": "xoxb-T7"});
-    let (status, text) = body(
-        admin
-            .req(reqwest::Method::POST, "/teams")
-            .json(&unknown_bot)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, text) = admin
+        .call(reqwest::Method::POST, "/teams", Some(&unknown_bot))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
     assert!(admin.env.host.teams().is_empty(), "nothing half-added");
     assert!(

@@ -17,6 +17,16 @@ fn alice(ws: &Workspace) -> String {
     format!("U{}ALICE", ws.team_id)
 }
 
+/// Team T2 running the echo bot over Socket Mode app A1, connected.
+async fn echo_over_socket_mode(env: &SlackEnv) -> Workspace {
+    env.app("A1", &["T2"]);
+    let ws = env
+        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
+        .await;
+    env.slack.wait_socket_connected("A1", 1).await;
+    ws
+}
+
 /// An Events API `message` from alice in #general mentioning the bot.
 fn said(ws: &Workspace, text: &str, ts: &str) -> serde_json::Value {
     json!({"type": "message", "channel": general(ws), "user": alice(ws),
@@ -44,11 +54,7 @@ async fn rtm_message_in_reply_out() {
 #[tokio::test]
 async fn socket_mode_message_in_reply_out_with_ack() {
     let env = SlackEnv::start().await;
-    env.app("A1", &["T2"]);
-    let ws = env
-        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
-        .await;
-    env.slack.wait_socket_connected("A1", 1).await;
+    let ws = echo_over_socket_mode(&env).await;
     let event = said(&ws, "hello over socket mode", "1700000000.000100");
     let envelope = env.slack.socket_event("A1", "T2", event);
     let posts = env.slack.wait_posts(1).await;
@@ -63,11 +69,7 @@ async fn socket_mode_message_in_reply_out_with_ack() {
 #[tokio::test]
 async fn socket_mode_redeliveries_reach_the_bot_once_and_are_acked_each_time() {
     let env = SlackEnv::start().await;
-    env.app("A1", &["T2"]);
-    let ws = env
-        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
-        .await;
-    env.slack.wait_socket_connected("A1", 1).await;
+    let ws = echo_over_socket_mode(&env).await;
     let event = said(&ws, "once", "1700000000.000101");
     let envelope = env.slack.socket_event("A1", "T2", event);
     env.slack.socket_redeliver("A1", &envelope);
@@ -170,11 +172,7 @@ async fn rtm_declares_a_silent_socket_dead_and_reconnects() {
 #[tokio::test]
 async fn socket_mode_disconnect_is_make_before_break() {
     let env = SlackEnv::start().await;
-    env.app("A1", &["T2"]);
-    let ws = env
-        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
-        .await;
-    env.slack.wait_socket_connected("A1", 1).await;
+    let ws = echo_over_socket_mode(&env).await;
     env.slack.socket_disconnect("A1", "refresh_requested");
     env.slack.wait_socket_connected("A1", 2).await;
     let event = said(&ws, "after refresh", "1700000000.000300");

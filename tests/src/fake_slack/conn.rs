@@ -85,6 +85,23 @@ pub(crate) fn deliver(targets: &[ConnHandle], command: &Command, what: &str) {
     assert!(delivered > 0, "fake Slack: no live socket to {what}");
 }
 
+/// Carries out a scenario's command on a socket; `Some` ends the socket.
+pub(crate) async fn perform(socket: &mut WebSocket, command: Command) -> Option<End> {
+    match command {
+        Command::Send(text) => socket
+            .send(Message::Text(text.into()))
+            .await
+            .err()
+            .map(|_| End::Drop),
+        Command::SendAndClose(text) => Some(match socket.send(Message::Text(text.into())).await {
+            Ok(()) => End::Close(1000, ""),
+            Err(_) => End::Drop,
+        }),
+        Command::Close(code, reason) => Some(End::Close(code, reason)),
+        Command::Drop => Some(End::Drop),
+    }
+}
+
 /// A text frame of `value`.
 pub(crate) fn json_frame(value: &serde_json::Value) -> Message {
     Message::Text(value.to_string().into())

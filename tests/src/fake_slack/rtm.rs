@@ -132,21 +132,11 @@ async fn run(
         tokio::select! {
             biased;
             () = shared.cancel.cancelled() => return End::Close(1001, "server shutting down"),
-            Some(command) = commands.recv() => match command {
-                Command::Send(text) => {
-                    if socket.send(Message::Text(text.into())).await.is_err() {
-                        return End::Drop;
-                    }
+            Some(command) = commands.recv() => {
+                if let Some(end) = conn::perform(socket, command).await {
+                    return end;
                 }
-                Command::SendAndClose(text) => {
-                    if socket.send(Message::Text(text.into())).await.is_err() {
-                        return End::Drop;
-                    }
-                    return End::Close(1000, "");
-                }
-                Command::Close(code, reason) => return End::Close(code, reason),
-                Command::Drop => return End::Drop,
-            },
+            }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     if text.len() > MAX_CLIENT_FRAME {
