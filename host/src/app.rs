@@ -51,7 +51,7 @@ pub async fn serve(
     env: EnvLookup,
     stop: impl Future<Output = ()>,
 ) -> Result<(), AppError> {
-    let config = HostConfig::load(config_path)?;
+    let config = HostConfig::load(config_path).await?;
     let (apps, _) = config.resolve(env.as_ref())?;
     let runtime = RuntimeConfig {
         max_teams: config.runtime.max_teams,

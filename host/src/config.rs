@@ -160,12 +160,19 @@ impl HostConfig {
     ///
     /// # Errors
     /// Unreadable file, bad TOML, unknown keys, or inconsistent entries.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut config = Self::parse(&text).map_err(|message| ConfigError::Parse {
+    pub async fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Self::from_text(path, &text)
+    }
+
+    /// Parses the text of the file at `path` (which anchors relative paths).
+    fn from_text(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let mut config = Self::parse(text).map_err(|message| ConfigError::Parse {
             path: path.to_path_buf(),
             message,
         })?;
@@ -334,11 +341,13 @@ mod example_file {
     use super::HostConfig;
 
     /// The example shipped in `examples/` must stay a valid config.
-    #[test]
-    fn the_shipped_example_parses() {
+    #[tokio::test]
+    async fn the_shipped_example_parses() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/bothost.toml");
-        let config = HostConfig::load(&path).expect("examples/bothost.toml");
+        let config = HostConfig::load(&path)
+            .await
+            .expect("examples/bothost.toml");
         assert_eq!(config.teams.len(), 1);
         assert!(config.teams[0].bot.ends_with("echo.wasm"));
     }

@@ -84,8 +84,18 @@ pub enum Event {
 }
 
 impl Event {
-    /// Slack's name for the event type, for logs and metrics.
+    /// Slack's name for the event type, for logs.
     pub fn type_name(&self) -> &str {
+        match self {
+            Event::Other { type_name, .. } => type_name,
+            typed => typed.kind(),
+        }
+    }
+
+    /// A fixed name per case (`other` for every untyped event), for metric
+    /// labels: static, so counting an event allocates nothing and the label
+    /// set cannot grow with what Slack sends.
+    pub fn kind(&self) -> &'static str {
         match self {
             Event::Message(_) => "message",
             Event::AppMention(_) => "app_mention",
@@ -97,7 +107,7 @@ impl Event {
             Event::ChannelRenamed { .. } => "channel_rename",
             Event::TeamJoin { .. } => "team_join",
             Event::SlashCommand(_) => "slash_command",
-            Event::Other { type_name, .. } => type_name,
+            Event::Other { .. } => "other",
         }
     }
 }

@@ -14,7 +14,7 @@ use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KindLabel {
-    pub kind: String,
+    pub kind: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -80,19 +80,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub fn event(&self, kind: &str) {
-        self.events
-            .get_or_create(&KindLabel {
-                kind: kind.to_owned(),
-            })
-            .inc();
+    /// Counts an event by its [`Event::kind`](crate::event::Event::kind).
+    pub fn event(&self, kind: &'static str) {
+        self.events.get_or_create(&KindLabel { kind }).inc();
     }
 
-    pub fn reconnect(&self, transport: &str) {
+    pub fn reconnect(&self, transport: &'static str) {
         self.reconnects
-            .get_or_create(&KindLabel {
-                kind: transport.to_owned(),
-            })
+            .get_or_create(&KindLabel { kind: transport })
             .inc();
     }
 

@@ -27,11 +27,11 @@ pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 ///
 /// # Errors
 /// The file cannot be read or parsed, or a token variable is unset.
-pub fn read_teams(
+pub async fn read_teams(
     path: &Path,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Vec<ResolvedTeam>, ConfigError> {
-    let config = HostConfig::load(path)?;
+    let config = HostConfig::load(path).await?;
     Ok(config.resolve(env)?.1)
 }
 
@@ -52,7 +52,7 @@ impl FileTeams {
         path: &Path,
         env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Report, ConfigError> {
-        let desired = read_teams(path, env)?;
+        let desired = read_teams(path, env).await?;
         Ok(reconcile(host, &mut self.current, desired).await)
     }
 }

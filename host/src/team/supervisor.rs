@@ -138,7 +138,7 @@ impl Supervisor {
             return;
         };
         let result = instance.on_event(event).await;
-        self.metrics.event(event.type_name());
+        self.metrics.event(event.kind());
         self.settle("on-event", result);
     }
 
