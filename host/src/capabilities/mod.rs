@@ -63,12 +63,6 @@ impl Capabilities {
     pub fn timers_mut(&mut self) -> &mut TimerSet {
         &mut self.timers
     }
-
-    /// Replaces the team's chat backend (e.g. when the team's connection is
-    /// rebuilt), keeping timers and budgets.
-    pub fn set_chat(&mut self, chat: Arc<dyn ChatBackend>) {
-        self.chat = chat;
-    }
 }
 
 /// `bothost:bot/types` has no functions; the generated trait is empty.

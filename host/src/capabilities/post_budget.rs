@@ -3,8 +3,6 @@
 //! reaches the transport, so a spamming bot is refused at the door and the
 //! team's Slack rate limits stay available for well-behaved traffic.
 
-use std::time::Duration;
-
 use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
@@ -41,18 +39,12 @@ impl PostBudget {
             false
         }
     }
-
-    /// How long until the next post would be allowed (zero if now).
-    pub fn wait_hint(&self) -> Duration {
-        if self.tokens >= 1.0 || self.per_second <= 0.0 {
-            return Duration::ZERO;
-        }
-        Duration::from_secs_f64((1.0 - self.tokens) / self.per_second)
-    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test(start_paused = true)]

@@ -117,12 +117,6 @@ impl SlackHub {
         }
     }
 
-    /// The registry the chat backend reads; create the backend from it
-    /// before the hub exists (the team manager needs it first).
-    pub fn registry(&self) -> Arc<LinkRegistry> {
-        self.links.clone()
-    }
-
     /// A chat backend over a registry.
     pub fn chat(links: Arc<LinkRegistry>, metrics: Arc<Metrics>) -> SlackChat {
         SlackChat::new(links, metrics)

@@ -29,14 +29,6 @@ pub enum LinkStatus {
 }
 
 impl LinkStatus {
-    /// Whether the link gave up for good.
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            LinkStatus::TokenRevoked { .. } | LinkStatus::Fatal { .. } | LinkStatus::Closed
-        )
-    }
-
     /// The short name used in metrics and the admin API.
     pub fn name(&self) -> &'static str {
         match self {
