@@ -191,22 +191,28 @@ impl Supervisor {
     }
 
     fn fault(&mut self, export: &str, error: &CallError) {
-        self.metrics.traps.inc();
-        let wait = self.backoff.fail();
-        let traps = self.backoff.failures();
-        tracing::warn!(team = %self.spec.id(), export, %error, traps, retry_in = ?wait, "bot faulted; instance dropped");
         let caps = match self.slot.take() {
             Some(Slot::Live(instance)) => instance.into_capabilities(),
             Some(Slot::Down { caps, .. }) => caps,
             None => return,
         };
+        self.back_off(caps, export, &error.to_string());
+    }
+
+    /// The bot is down (trap, timeout, failed instantiation): keep its
+    /// capabilities, count the failure, and retry after the backoff.
+    fn back_off(&mut self, caps: Capabilities, during: &str, reason: &str) {
+        self.metrics.traps.inc();
+        let wait = self.backoff.fail();
+        let traps = self.backoff.failures();
+        tracing::warn!(team = %self.spec.id(), during, reason, traps, retry_in = ?wait, "bot down; instance dropped");
         self.slot = Some(Slot::Down {
             caps,
             retry_at: Some(Instant::now() + wait),
         });
         self.status.send_replace(BotStatus::Faulted {
             traps,
-            last_error: error.to_string(),
+            last_error: reason.to_owned(),
             retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
         });
     }
@@ -226,18 +232,7 @@ impl Supervisor {
             Err((error, caps)) => {
                 // Often transient (the instance pool is full): back off and
                 // retry on the next event, like a trap.
-                tracing::warn!(%team, %error, "bot instantiation failed");
-                self.metrics.traps.inc();
-                let wait = self.backoff.fail();
-                self.slot = Some(Slot::Down {
-                    caps,
-                    retry_at: Some(Instant::now() + wait),
-                });
-                self.status.send_replace(BotStatus::Faulted {
-                    traps: self.backoff.failures(),
-                    last_error: error.to_string(),
-                    retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                });
+                self.back_off(caps, "instantiate", &error.to_string());
                 return Err(error.into());
             }
         };
