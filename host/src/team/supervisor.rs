@@ -191,12 +191,16 @@ impl Supervisor {
     }
 
     fn fault(&mut self, export: &str, error: &CallError) {
-        let caps = match self.slot.take() {
-            Some(Slot::Live(instance)) => instance.into_capabilities(),
-            Some(Slot::Down { caps, .. }) => caps,
-            None => return,
-        };
+        let Some(caps) = self.take_caps() else { return };
         self.back_off(caps, export, &error.to_string());
+    }
+
+    /// Ends the current instance, if any, keeping its capabilities.
+    fn take_caps(&mut self) -> Option<Capabilities> {
+        match self.slot.take()? {
+            Slot::Live(instance) => Some(instance.into_capabilities()),
+            Slot::Down { caps, .. } => Some(caps),
+        }
     }
 
     /// The bot is down (trap, timeout, failed instantiation): keep its
@@ -222,10 +226,8 @@ impl Supervisor {
     /// (only an update can fix the config).
     async fn revive(&mut self, first: bool) -> Result<(), TeamError> {
         let team = self.spec.id().clone();
-        let caps = match self.slot.take() {
-            Some(Slot::Live(instance)) => instance.into_capabilities(),
-            Some(Slot::Down { caps, .. }) => caps,
-            None => return Err(TeamError::Closed(team)),
+        let Some(caps) = self.take_caps() else {
+            return Err(TeamError::Closed(team));
         };
         let mut instance = match self.runtime.instantiate(&self.bot, caps).await {
             Ok(instance) => instance,
