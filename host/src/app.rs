@@ -52,7 +52,22 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> Result<(), AppError> {
     let config = HostConfig::load(config_path).await?;
+    // Everything from the environment first: a missing variable is an
+    // error before any task or connection exists.
     let (apps, _) = config.resolve(env.as_ref())?;
+    let admin = match &config.admin {
+        Some(section) => {
+            let token = env(&section.token_env)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| ConfigError::MissingEnv {
+                    var: section.token_env.clone(),
+                    what: "admin API".into(),
+                })?;
+            Some((section.clone(), Secret::new(token)))
+        }
+        None => None,
+    };
+    let resourcer = ResourcerConfig::from_env(|v| env(v))?;
     let runtime = RuntimeConfig {
         max_teams: config.runtime.max_teams,
         cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
@@ -65,48 +80,33 @@ pub async fn serve(
         Tuning::default(),
         shutdown.child(),
     )?);
+    if let Some((section, token)) = admin {
+        let state = Arc::new(AdminState {
+            host: host.clone(),
+            token,
+        });
+        // Bound before anything else runs, so a taken port leaves nothing
+        // behind.
+        if let Err(e) = admin::start(section.bind, state, &shutdown).await {
+            shutdown.close().await;
+            return Err(AppError::Admin(e));
+        }
+    }
+
     for app in apps {
         host.add_app(app);
     }
 
-    // The teams file: applied now, then watched.
-    let mut file = FileTeams::default();
-    let report = file.reload(&host, config_path, env.as_ref()).await?;
-    tracing::info!(
-        teams = report.added.len(),
-        failed = report.failed.len(),
-        "teams file applied"
-    );
-    let watcher = crate::sources::watch(
-        config_path.to_path_buf(),
-        host.clone(),
-        file,
-        env.clone(),
-        shutdown.token().clone(),
-    )
-    .map_err(|e| AppError::Watch {
-        path: config_path.to_path_buf(),
-        error: e.to_string(),
-    })?;
-    shutdown.spawn(watcher);
-
-    if let Some(section) = &config.admin {
-        let token = env(&section.token_env)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ConfigError::MissingEnv {
-                var: section.token_env.clone(),
-                what: "admin API".into(),
-            })?;
-        let state = Arc::new(AdminState {
-            host: host.clone(),
-            token: Secret::new(token),
-        });
-        admin::start(section.bind, state, &shutdown)
-            .await
-            .map_err(AppError::Admin)?;
+    // The teams file: applied now, then watched. On failure, everything
+    // started so far is stopped before the error is returned.
+    if let Err(e) = start_file_source(&host, config_path, &env, &shutdown).await {
+        shutdown.cancel();
+        host.close().await;
+        shutdown.close().await;
+        return Err(e);
     }
 
-    if let Some(resourcer) = ResourcerConfig::from_env(|v| env(v))? {
+    if let Some(resourcer) = resourcer {
         let section = config.resourcer.clone();
         let source = ResourcerSource {
             host: host.clone(),
@@ -135,5 +135,34 @@ pub async fn serve(
     shutdown.cancel();
     host.close().await;
     shutdown.close().await;
+    Ok(())
+}
+
+/// Applies the config file's teams, then watches the file.
+async fn start_file_source(
+    host: &Arc<Host>,
+    config_path: &Path,
+    env: &EnvLookup,
+    shutdown: &Shutdown,
+) -> Result<(), AppError> {
+    let mut file = FileTeams::default();
+    let report = file.reload(host, config_path, env.as_ref()).await?;
+    tracing::info!(
+        teams = report.added.len(),
+        failed = report.failed.len(),
+        "teams file applied"
+    );
+    let watcher = crate::sources::watch(
+        config_path.to_path_buf(),
+        host.clone(),
+        file,
+        env.clone(),
+        shutdown.token().clone(),
+    )
+    .map_err(|e| AppError::Watch {
+        path: config_path.to_path_buf(),
+        error: e.to_string(),
+    })?;
+    shutdown.spawn(watcher);
     Ok(())
 }

@@ -67,3 +67,23 @@ async fn a_missing_token_variable_is_a_clear_error() {
         "team T1: environment variable NOPE_TOKEN is not set"
     );
 }
+
+#[tokio::test]
+async fn an_admin_section_without_its_token_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("bothost-serve-admin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("bothost.toml");
+    std::fs::write(
+        &config,
+        "[runtime]\nmax_teams = 2\n\n[admin]\nbind = \"127.0.0.1:0\"\ntoken_env = \"ADMIN_T\"\n",
+    )
+    .expect("config");
+    let env: EnvLookup = Arc::new(|_: &str| None);
+    let err = bothost::app::serve(&config, env, std::future::pending())
+        .await
+        .expect_err("no admin token");
+    assert_eq!(
+        err.to_string(),
+        "admin API: environment variable ADMIN_T is not set"
+    );
+}
