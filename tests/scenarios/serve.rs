@@ -48,42 +48,34 @@ async fn serves_the_config_file_until_stopped() {
     slack.shutdown().await;
 }
 
+/// What `serve` says about `config` when no environment variable is set.
+async fn serve_error(name: &str, config: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("bothost-serve-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("bothost.toml");
+    std::fs::write(&path, config).expect("config");
+    let env: EnvLookup = Arc::new(|_: &str| None);
+    bothost::app::serve(&path, env, std::future::pending())
+        .await
+        .expect_err("serve refuses")
+        .to_string()
+}
+
 #[tokio::test]
 async fn a_missing_token_variable_is_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("bothost-serve-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let config = dir.join("bothost.toml");
-    std::fs::write(
-        &config,
-        "[[teams]]\nid = \"T1\"\nbot = \"b.wasm\"\ntoken_env = \"NOPE_TOKEN\"\n",
-    )
-    .expect("config");
-    let env: EnvLookup = Arc::new(|_: &str| None);
-    let err = bothost::app::serve(&config, env, std::future::pending())
-        .await
-        .expect_err("missing env");
+    let config = "[[teams]]\nid = \"T1\"\nbot = \"b.wasm\"\ntoken_env = \"NOPE_TOKEN\"\n";
     assert_eq!(
-        err.to_string(),
+        serve_error("team", config).await,
         "team T1: environment variable NOPE_TOKEN is not set"
     );
 }
 
 #[tokio::test]
 async fn an_admin_section_without_its_token_is_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("bothost-serve-admin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let config = dir.join("bothost.toml");
-    std::fs::write(
-        &config,
-        "[runtime]\nmax_teams = 2\n\n[admin]\nbind = \"127.0.0.1:0\"\ntoken_env = \"ADMIN_T\"\n",
-    )
-    .expect("config");
-    let env: EnvLookup = Arc::new(|_: &str| None);
-    let err = bothost::app::serve(&config, env, std::future::pending())
-        .await
-        .expect_err("no admin token");
+    let config =
+        "[runtime]\nmax_teams = 2\n\n[admin]\nbind = \"127.0.0.1:0\"\ntoken_env = \"ADMIN_T\"\n";
     assert_eq!(
-        err.to_string(),
+        serve_error("admin", config).await,
         "admin API: environment variable ADMIN_T is not set"
     );
 }
