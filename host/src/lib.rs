@@ -17,6 +17,7 @@ pub mod capabilities;
 pub mod chat;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod event;
 pub mod ids;
 pub mod limits;

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::deadline::sleep_until;
 use crate::ids::ChannelId;
 
 /// Web API methods the host calls, each with its rate tier.
@@ -372,13 +373,6 @@ impl Scheduler {
             lane.in_flight || lane.bucket.tokens < lane.bucket.burst - 1e-9
         });
         wake
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
     }
 }
 

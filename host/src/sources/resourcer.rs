@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{ResolvedApp, ResolvedTeam};
+use crate::deadline::sleep_until;
 use crate::resourcer::{
     self, Notice, Resource, ResourceId, ResourceMessage, ResourcerConfig, ServerMessage,
 };
@@ -226,11 +227,4 @@ impl ResourcerSource {
 /// The Socket Mode app id of a resource with its own app token.
 fn app_id(id: &ResourceId) -> String {
     format!("resource-{id}")
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }

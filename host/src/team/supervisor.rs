@@ -14,6 +14,7 @@ use super::spec::TeamSpec;
 use super::status::BotStatus;
 use crate::capabilities::Capabilities;
 use crate::chat::ChatBackend;
+use crate::deadline::sleep_until;
 use crate::event::Event;
 use crate::metrics::Metrics;
 use crate::runtime::{BotInstance, BotRuntime, CallError, CompiledBot};
@@ -314,11 +315,5 @@ impl Supervisor {
         }
         self.slot = None;
         self.status.send_replace(BotStatus::Stopped);
-    }
-}
-
-async fn sleep_until(due: Option<Instant>) {
-    if let Some(due) = due {
-        tokio::time::sleep_until(due).await;
     }
 }
