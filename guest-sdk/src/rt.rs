@@ -11,7 +11,7 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
-use crate::bindings::Guest;
+use crate::bindings::exports::bothost::bot::handler::Guest;
 use crate::{Bot, BotError, Config, ConfigEntry, Event, TeamInfo};
 
 thread_local! {

@@ -2,10 +2,14 @@
 //! - instantiate latency per team from a pre-linked component (p50/p99);
 //! - event round trip through a team actor with one host call (events/s on
 //!   one core);
-//! - resident memory per idle team at 1,000 and 10,000 teams.
+//! - resident memory per idle team at 1,000 and 10,000 teams;
+//! - for the Python and JS examples (when their toolchains built them):
+//!   instantiate latency and memory per idle team at 100 and 1,000 teams.
 //!
 //! Run with `cargo bench -p bothost --bench runtime`. Pass `quick` for a
-//! smaller run (`cargo bench -p bothost --bench runtime -- quick`).
+//! smaller run (`cargo bench -p bothost --bench runtime -- quick`), `rust`
+//! to skip the Python and JS part, or `python` / `js` / `spidermonkey` for
+//! only that one.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,16 +17,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bothost::capabilities::Capabilities;
-use bothost::chat::{ChannelInfo, ChatBackend, ChatError, MessageRef, OutgoingMessage, UserInfo};
-use bothost::event::{Event, MessageEvent};
+use bothost::builder::HostBuilder;
+use bothost::capabilities::{Bot, BotRuntime, Capabilities};
+use bothost::chat::{
+    ChannelInfo, ChatBackend, ChatError, Connector, FixedLink, Link, LinkError, MessageRef,
+    OutgoingMessage, UserInfo,
+};
+use bothost::event::{Event, EventSink, MessageEvent};
+use bothost::host::Host;
 use bothost::ids::{ChannelId, TeamId, Ts, UserId};
 use bothost::limits::BotLimits;
 use bothost::local::LocalSpace;
-use bothost::runtime::{BotRuntime, RuntimeConfig};
-use bothost::shutdown::Shutdown;
+use bothost::runtime::RuntimeConfig;
+use bothost::secret::Secret;
+use bothost::spec::{TeamSource, TeamSpec};
 use bothost::storage::MemoryStore;
-use bothost::team::{TeamManager, TeamSpec};
 
 /// Counts posts and answers at once: measures the host, not a transport.
 #[derive(Debug, Default)]
@@ -32,59 +41,132 @@ struct NullChat {
 
 #[async_trait]
 impl ChatBackend for NullChat {
-    async fn post(&self, _: &TeamId, m: OutgoingMessage) -> Result<MessageRef, ChatError> {
+    async fn post(&self, m: OutgoingMessage) -> Result<MessageRef, ChatError> {
         self.posts.fetch_add(1, Ordering::Relaxed);
         Ok(MessageRef {
             channel: m.channel,
             ts: Ts::from("1.000001"),
         })
     }
-    async fn update(&self, _: &TeamId, _: &ChannelId, _: &Ts, _: String) -> Result<(), ChatError> {
+    async fn update(&self, _: &ChannelId, _: &Ts, _: String) -> Result<(), ChatError> {
         Ok(())
     }
-    async fn react(&self, _: &TeamId, _: &ChannelId, _: &Ts, _: &str) -> Result<(), ChatError> {
+    async fn react(&self, _: &ChannelId, _: &Ts, _: &str) -> Result<(), ChatError> {
         Ok(())
     }
-    async fn typing(&self, _: &TeamId, _: &ChannelId) -> Result<(), ChatError> {
+    async fn typing(&self, _: &ChannelId) -> Result<(), ChatError> {
         Ok(())
     }
-    async fn open_direct(&self, _: &TeamId, u: &UserId) -> Result<ChannelId, ChatError> {
+    async fn open_direct(&self, u: &UserId) -> Result<ChannelId, ChatError> {
         Ok(ChannelId::new(format!("D{u}")))
     }
-    async fn user_info(&self, _: &TeamId, u: &UserId) -> Result<UserInfo, ChatError> {
+    async fn user_info(&self, u: &UserId) -> Result<UserInfo, ChatError> {
         Err(ChatError::NotFound(u.to_string()))
     }
-    async fn channel_info(&self, _: &TeamId, c: &ChannelId) -> Result<ChannelInfo, ChatError> {
+    async fn channel_info(&self, c: &ChannelId) -> Result<ChannelInfo, ChatError> {
         Err(ChatError::NotFound(c.to_string()))
     }
-    async fn find_user(&self, _: &TeamId, _: &str) -> Result<Option<UserInfo>, ChatError> {
+    async fn find_user(&self, _: &str) -> Result<Option<UserInfo>, ChatError> {
         Ok(None)
     }
-    async fn find_channel(&self, _: &TeamId, _: &str) -> Result<Option<ChannelInfo>, ChatError> {
+    async fn find_channel(&self, _: &str) -> Result<Option<ChannelInfo>, ChatError> {
         Ok(None)
     }
 }
 
-fn limits() -> BotLimits {
-    BotLimits {
-        // The bench measures throughput, not the per-bot post budget.
-        posts_per_minute: u32::MAX / 2,
-        post_burst: u32::MAX / 2,
-        memory_bytes: 16 * 1024 * 1024,
-        mailbox: 4096,
-        ..BotLimits::default()
+/// Connects every team to the same null chat.
+#[derive(Debug, Default)]
+struct NullConnector {
+    chat: Arc<NullChat>,
+}
+
+#[async_trait]
+impl Connector for NullConnector {
+    async fn connect(
+        &self,
+        spec: &TeamSpec,
+        _: Arc<dyn EventSink>,
+    ) -> Result<Box<dyn Link>, LinkError> {
+        let info = LocalSpace::team_info(spec.id.as_str(), spec.id.as_str());
+        Ok(Box::new(FixedLink::new(info, self.chat.clone())))
     }
 }
 
-fn runtime(teams: u32) -> Arc<BotRuntime> {
-    Arc::new(
-        BotRuntime::new(&RuntimeConfig {
-            max_teams: teams,
-            cache_dir: None,
-            limits: limits(),
+/// A bot under test: its component and the memory limit it runs with.
+#[derive(Debug, Clone, Copy)]
+struct Subject {
+    name: &'static str,
+    /// The command-line word that selects it.
+    key: &'static str,
+    path: &'static str,
+    memory_bytes: u64,
+}
+
+const RUST: Subject = Subject {
+    name: "Rust",
+    key: "rust",
+    path: bothost_guests::ECHO,
+    memory_bytes: 16 * 1024 * 1024,
+};
+
+/// The Python and JS echo examples, or why one is absent.
+fn foreign() -> Vec<Result<Subject, String>> {
+    let subject = |name, key, path: Option<&'static str>, missing: &str| {
+        path.map(|path| Subject {
+            name,
+            key,
+            path,
+            // The default limit: Python starts with 13 MiB of memory.
+            memory_bytes: BotLimits::default().memory_bytes,
         })
-        .expect("runtime"),
-    )
+        .ok_or_else(|| format!("{name}: skipped, {missing}"))
+    };
+    vec![
+        subject(
+            "Python",
+            "python",
+            bothost_guests::PY_ECHO,
+            bothost_guests::PYTHON_MISSING,
+        ),
+        subject(
+            "JS (QuickJS)",
+            "js",
+            bothost_guests::JS_ECHO,
+            bothost_guests::JS_MISSING,
+        ),
+        subject(
+            "JS (SpiderMonkey)",
+            "spidermonkey",
+            bothost_guests::SM_ECHO,
+            bothost_guests::SPIDERMONKEY_MISSING,
+        ),
+    ]
+}
+
+fn runtime_config(teams: u32, bot: Subject) -> RuntimeConfig {
+    RuntimeConfig {
+        max_teams: teams,
+        // Python and JS components take seconds to compile; load them once.
+        cache_dir: Some(bothost_guests::COMPILE_CACHE.into()),
+        limits: BotLimits {
+            // The bench measures throughput, not the per-bot post budget.
+            posts_per_minute: u32::MAX / 2,
+            post_burst: u32::MAX / 2,
+            memory_bytes: bot.memory_bytes,
+            mailbox: 4096,
+            ..BotLimits::default()
+        },
+    }
+}
+
+/// A host whose teams all talk to one null chat.
+fn host(teams: u32, bot: Subject) -> (Host, Arc<NullChat>) {
+    let connector = Arc::new(NullConnector::default());
+    let chat = connector.chat.clone();
+    let host = HostBuilder::with_connector(runtime_config(teams, bot), connector)
+        .build()
+        .expect("host");
+    (host, chat)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -92,14 +174,32 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    pages * 4096
+/// Resident, proportional and private-dirty memory of this process, in
+/// bytes, from `/proc/self/smaps_rollup`. RSS counts a page of a
+/// copy-on-write memory image once per instance mapping it; PSS shares it
+/// out, so PSS is what the machine really spends; private dirty is what
+/// instances wrote.
+#[derive(Debug, Clone, Copy, Default)]
+struct Memory {
+    rss: u64,
+    pss: u64,
+    dirty: u64,
+}
+
+fn memory() -> Memory {
+    let text = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    Memory {
+        rss: field("Rss:"),
+        pss: field("Pss:"),
+        dirty: field("Private_Dirty:"),
+    }
 }
 
 fn dm(i: u64) -> Event {
@@ -115,57 +215,56 @@ fn dm(i: u64) -> Event {
     })
 }
 
-async fn bench_instantiate(samples: usize) {
-    let rt = runtime(64);
-    let bot = rt
-        .load(Path::new(bothost_guests::ECHO))
-        .await
-        .expect("load");
+async fn bench_instantiate(bot: Subject, samples: usize) {
+    let rt = BotRuntime::new(&runtime_config(64, bot)).expect("runtime");
+    let compiled = rt.load(Path::new(bot.path)).await.expect("load");
     let chat: Arc<dyn ChatBackend> = Arc::new(NullChat::default());
     let kv = Arc::new(MemoryStore::default());
     let mut times = Vec::with_capacity(samples);
-    for i in 0..samples + 200 {
-        let caps = Capabilities::new(TeamId::from("T1"), chat.clone(), kv.clone(), rt.limits());
+    let warmup = samples / 5;
+    for i in 0..samples + warmup {
+        let caps = Capabilities::new(
+            TeamId::from("T1"),
+            chat.clone(),
+            kv.clone(),
+            rt.limits(),
+            Arc::default(),
+        );
         let start = Instant::now();
-        let instance = rt
-            .instantiate(&bot, caps)
+        let instance = Bot::instantiate(&rt, &compiled, caps)
             .await
             .map_err(|(e, _)| e)
             .expect("instantiate");
         let took = start.elapsed();
         drop(instance);
-        if i >= 200 {
+        if i >= warmup {
             times.push(took);
         }
     }
     times.sort();
     println!(
-        "instantiate (InstancePre -> instance, pooling): p50 {:.1} us, p99 {:.1} us ({samples} samples)",
+        "{}: instantiate (InstancePre -> instance, pooling): p50 {:.1} us, p99 {:.1} us ({samples} samples)",
+        bot.name,
         percentile(&times, 0.5).as_secs_f64() * 1e6,
         percentile(&times, 0.99).as_secs_f64() * 1e6
     );
 }
 
-fn spec(team: &str) -> TeamSpec {
+fn spec(team: &str, bot: Subject) -> TeamSpec {
     TeamSpec {
-        info: LocalSpace::team_info(team, team),
-        bot: Path::new(bothost_guests::ECHO).to_path_buf(),
+        id: TeamId::from(team),
+        bot: Path::new(bot.path).to_path_buf(),
+        token: Secret::new(""),
+        app: None,
         config: Default::default(),
+        source: TeamSource::Local,
     }
 }
 
 async fn bench_events(events: u64, rounds: usize) {
-    let rt = runtime(4);
-    let chat = Arc::new(NullChat::default());
-    let shutdown = Shutdown::new();
-    let manager = TeamManager::new(
-        rt,
-        chat.clone(),
-        Arc::new(MemoryStore::default()),
-        shutdown.clone(),
-    );
-    manager.add(spec("T1")).await.expect("add");
-    let handle = manager.handle(&TeamId::from("T1")).expect("served");
+    let (host, chat) = host(4, RUST);
+    host.add(spec("T1", RUST)).await.expect("add");
+    let handle = host.handle(&TeamId::from("T1")).expect("served");
     let mut rates = Vec::new();
     for round in 0..rounds + 1 {
         let start = Instant::now();
@@ -187,52 +286,69 @@ async fn bench_events(events: u64, rounds: usize) {
         rates[0],
         rates[rates.len() - 1]
     );
-    manager.shutdown().await;
-    shutdown.close().await;
+    host.close().await;
 }
 
-async fn bench_idle_rss(teams: u32) {
-    let rt = runtime(teams);
-    let chat = Arc::new(NullChat::default());
-    let shutdown = Shutdown::new();
-    let manager = TeamManager::new(
-        rt.clone(),
-        chat.clone(),
-        Arc::new(MemoryStore::default()),
-        shutdown.clone(),
-    );
+async fn bench_idle_rss(bot: Subject, teams: u32) {
+    let (host, _chat) = host(teams, bot);
     // Warm: compile and one team, so the compiled code is not counted.
-    manager.add(spec("T-warm")).await.expect("add");
-    let before = rss_bytes();
+    host.add(spec("T-warm", bot)).await.expect("add");
+    let before = memory();
+    let start = Instant::now();
     for i in 0..teams - 1 {
-        manager.add(spec(&format!("T{i:05}"))).await.expect("add");
+        host.add(spec(&format!("T{i:05}"), bot)).await.expect("add");
     }
-    let after = rss_bytes();
-    let per_team = (after.saturating_sub(before)) as f64 / f64::from(teams - 1);
+    let took = start.elapsed();
+    let after = memory();
+    let per = |a: u64, b: u64| a.saturating_sub(b) as f64 / f64::from(teams - 1) / 1024.0;
     println!(
-        "RSS per idle team (instantiated + init, actor + mailbox) at {teams} teams: {:.1} KiB",
-        per_team / 1024.0
+        "{}: per idle team (instantiated + init, actor + mailbox) at {teams} teams: RSS {:.1} KiB, PSS {:.1} KiB, private dirty {:.1} KiB; add {:.0} us each",
+        bot.name,
+        per(after.rss, before.rss),
+        per(after.pss, before.pss),
+        per(after.dirty, before.dirty),
+        took.as_secs_f64() * 1e6 / f64::from(teams - 1),
     );
-    manager.shutdown().await;
-    shutdown.close().await;
+    host.close().await;
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "quick");
+    let args: Vec<String> = std::env::args().collect();
+    let has = |word: &str| args.iter().any(|a| a == word);
+    let quick = has("quick");
+    let only_foreign = has("python") || has("js") || has("spidermonkey");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio");
     rt.block_on(async {
-        bench_instantiate(if quick { 500 } else { 5000 }).await;
-        bench_events(
-            if quick { 10_000 } else { 100_000 },
-            if quick { 3 } else { 7 },
-        )
-        .await;
-        bench_idle_rss(1000).await;
-        if !quick {
-            bench_idle_rss(10_000).await;
+        if !only_foreign {
+            bench_instantiate(RUST, if quick { 500 } else { 5000 }).await;
+            bench_events(
+                if quick { 10_000 } else { 100_000 },
+                if quick { 3 } else { 7 },
+            )
+            .await;
+            bench_idle_rss(RUST, 1000).await;
+            if !quick {
+                bench_idle_rss(RUST, 10_000).await;
+            }
+        }
+        if has("rust") {
+            return;
+        }
+        for subject in foreign() {
+            let bot = match subject {
+                Ok(bot) if !only_foreign || has(bot.key) => bot,
+                Ok(_) => continue,
+                Err(why) => {
+                    println!("{why}");
+                    continue;
+                }
+            };
+            bench_instantiate(bot, if quick { 100 } else { 500 }).await;
+            bench_idle_rss(bot, 100).await;
+            bench_idle_rss(bot, 1000).await;
         }
     });
 }

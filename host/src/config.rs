@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::bot_config::BotConfig;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
-use crate::profile::BotConfig;
 use crate::secret::Secret;
+use crate::spec::{AppSpec, TeamSource, TeamSpec};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -124,6 +125,9 @@ pub struct AppEntry {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeamEntry {
+    /// Checked when read ([`TeamId::parse`]), so TOML's error names the
+    /// line.
+    #[serde(deserialize_with = "TeamId::deserialize_checked")]
     pub id: TeamId,
     /// The bot component; relative paths are relative to the config file.
     pub bot: PathBuf,
@@ -135,23 +139,6 @@ pub struct TeamEntry {
     /// Custom config given to the bot.
     #[serde(default)]
     pub config: BotConfig,
-}
-
-/// A team with its token resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResolvedTeam {
-    pub id: TeamId,
-    pub bot: PathBuf,
-    pub token: Secret,
-    pub app: Option<String>,
-    pub config: BotConfig,
-}
-
-/// An app with its token resolved.
-#[derive(Debug, Clone)]
-pub struct ResolvedApp {
-    pub id: String,
-    pub token: Secret,
 }
 
 impl HostConfig {
@@ -171,7 +158,10 @@ impl HostConfig {
     }
 
     /// Parses the text of the file at `path` (which anchors relative paths).
-    fn from_text(path: &Path, text: &str) -> Result<Self, ConfigError> {
+    ///
+    /// # Errors
+    /// Bad TOML, unknown keys, or inconsistent entries.
+    pub fn from_text(path: &Path, text: &str) -> Result<Self, ConfigError> {
         let mut config = Self::parse(text).map_err(|message| ConfigError::Parse {
             path: path.to_path_buf(),
             message,
@@ -187,7 +177,14 @@ impl HostConfig {
         {
             resourcer.bot = base.join(&resourcer.bot);
         }
-        config.validate()?;
+        // Name the file: a host may be given several.
+        config.validate().map_err(|e| match e {
+            ConfigError::Invalid(message) => ConfigError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })?;
         Ok(config)
     }
 
@@ -202,8 +199,16 @@ impl HostConfig {
     /// Checks what TOML alone cannot.
     ///
     /// # Errors
-    /// Duplicate team ids, or a team naming an app that is not defined.
+    /// `max_teams = 0`, duplicate team ids, or a team naming an app that is
+    /// not defined.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.runtime.max_teams == 0 {
+            // It sizes the instance pool: zero would serve nothing (and the
+            // runtime used to round it up to 1 without a word).
+            return Err(ConfigError::Invalid(
+                "[runtime] max_teams must be at least 1 (it sizes the instance pool)".into(),
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for team in &self.teams {
             if !seen.insert(&team.id) {
@@ -231,7 +236,7 @@ impl HostConfig {
     pub fn resolve(
         &self,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<(Vec<ResolvedApp>, Vec<ResolvedTeam>), ConfigError> {
+    ) -> Result<(Vec<AppSpec>, Vec<TeamSpec>), ConfigError> {
         let secret = |var: &str, what: String| {
             env(var)
                 .filter(|v| !v.is_empty())
@@ -245,7 +250,7 @@ impl HostConfig {
             .apps
             .iter()
             .map(|a| {
-                Ok(ResolvedApp {
+                Ok(AppSpec {
                     id: a.id.clone(),
                     token: secret(&a.app_token_env, format!("app {}", a.id))?,
                 })
@@ -255,12 +260,13 @@ impl HostConfig {
             .teams
             .iter()
             .map(|t| {
-                Ok(ResolvedTeam {
+                Ok(TeamSpec {
                     id: t.id.clone(),
                     bot: t.bot.clone(),
                     token: secret(&t.token_env, format!("team {}", t.id))?,
                     app: t.app.clone(),
                     config: t.config.clone(),
+                    source: TeamSource::File,
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
@@ -272,7 +278,7 @@ impl HostConfig {
 mod tests {
     use super::*;
 
-    const EXAMPLE: &str = r#"
+    pub(super) const EXAMPLE: &str = r#"
 [runtime]
 max_teams = 10
 
@@ -334,6 +340,34 @@ config = { label = "total" }
         .expect("parse");
         assert!(bad.validate().is_err());
     }
+    #[test]
+    fn max_teams_zero_is_an_error_not_one() {
+        let config = HostConfig::parse("[runtime]\nmax_teams = 0\n").expect("parse");
+        let err = config.validate().expect_err("zero teams").to_string();
+        assert_eq!(
+            err,
+            "config: [runtime] max_teams must be at least 1 (it sizes the instance pool)"
+        );
+    }
+
+    #[test]
+    fn a_bad_team_id_names_its_line_and_what_is_accepted() {
+        let text = "[[teams]]\nid = \"T1\"\nbot = \"b\"\ntoken_env = \"X\"\n\n\
+                    [[teams]]\nid = \"not a team id!\"\nbot = \"b\"\ntoken_env = \"Y\"\n";
+        let err = HostConfig::from_text(Path::new("/etc/bothost.toml"), text)
+            .expect_err("bad id")
+            .to_string();
+        assert!(err.starts_with("config /etc/bothost.toml: "), "{err}");
+        assert!(err.contains("line 7"), "names the line: {err}");
+        assert!(
+            err.contains("\"not a team id!\" is not a Slack team id"),
+            "{err}"
+        );
+        let err = HostConfig::parse("[[teams]]\nid = \"\"\nbot = \"b\"\ntoken_env = \"X\"\n")
+            .expect_err("empty id");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("a team id cannot be empty"), "{err}");
+    }
 }
 
 #[cfg(test)]
@@ -350,5 +384,90 @@ mod example_file {
             .expect("examples/bothost.toml");
         assert_eq!(config.teams.len(), 1);
         assert!(config.teams[0].bot.ends_with("echo.wasm"));
+    }
+}
+
+/// Property tests: whatever the file holds, loading it gives a config or
+/// a [`ConfigError`], never a panic; a well-formed file reads back what it
+/// says.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::HostConfig;
+    use crate::fuzz::{any_text, config, damaged_text, mutated};
+
+    /// The unit tests' example plus the sections it leaves out.
+    fn sample() -> String {
+        let extra = "\n[admin]\nbind = \"127.0.0.1:8088\"\ntoken_env = \"ADMIN\"\n\n\
+                     [resourcer]\nbot = \"echo.wasm\"\ngrace_secs = 5\n";
+        format!("{}{extra}", super::tests::EXAMPLE)
+    }
+
+    /// Loads `text` the way `bothost serve` does, every step of the way.
+    fn load(text: &str) {
+        let path = std::path::Path::new("/etc/bothost/bothost.toml");
+        if let Ok(config) = HostConfig::from_text(path, text) {
+            let _ = config.resolve(|var| (var.len() % 2 == 0).then(|| format!("x-{var}")));
+        }
+    }
+
+    /// The sample's structure with mutations, written back as TOML (what
+    /// TOML cannot hold, such as a null, is skipped).
+    fn mutated_toml() -> impl Strategy<Value = String> {
+        let sample: toml::Table = toml::from_str(&sample()).expect("sample parses");
+        let json = serde_json::to_value(sample).expect("as JSON");
+        mutated(json).prop_filter_map("not representable in TOML", |value| {
+            toml::to_string(&value).ok()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_file_loads_or_is_an_error(text in prop_oneof![
+            mutated_toml(),
+            damaged_text(sample()),
+            any_text(),
+        ]) {
+            load(&text);
+        }
+
+        #[test]
+        fn teams_read_back_what_the_file_says(
+            teams in prop::collection::btree_map(
+                "T[A-Z0-9]{1,8}",
+                (
+                    "[a-z]{1,8}\\.wasm",
+                    "[A-Z][A-Z0-9_]{0,10}",
+                    prop::collection::btree_map("[a-z][a-z0-9_]{0,8}", any_text(), 0..4),
+                ),
+                0..5,
+            ),
+            cpu in 1_u64..1_000_000,
+        ) {
+            let mut text = format!("[limits]\ncpu_ms_per_call = {cpu}\n");
+            for (id, (bot, env, custom)) in &teams {
+                let custom: toml::Table = custom
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                    .collect();
+                text.push_str(&format!(
+                    "\n[[teams]]\nid = \"{id}\"\nbot = \"{bot}\"\ntoken_env = \"{env}\"\nconfig = {}\n",
+                    toml::Value::Table(custom)
+                ));
+            }
+            let config = HostConfig::parse(&text).expect("a well-formed file parses");
+            config.validate().expect("valid");
+            prop_assert_eq!(config.limits.cpu_ms_per_call, cpu);
+            prop_assert_eq!(config.teams.len(), teams.len());
+            for (entry, (id, (bot, env, custom))) in config.teams.iter().zip(&teams) {
+                prop_assert_eq!(entry.id.as_str(), id.as_str());
+                prop_assert_eq!(entry.bot.to_str(), Some(bot.as_str()));
+                prop_assert_eq!(&entry.token_env, env);
+                prop_assert_eq!(&entry.config, custom);
+            }
+        }
     }
 }

@@ -111,3 +111,10 @@ impl Event {
         }
     }
 }
+
+/// Where a team's link delivers that team's events: the team layer gives
+/// each link its team's inbox. Must not block: a socket's read loop calls
+/// it, and a full inbox drops the event rather than stall the socket.
+pub trait EventSink: Send + Sync + 'static {
+    fn deliver(&self, event: Event);
+}

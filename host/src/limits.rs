@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::storage::StorageQuota;
-
 /// Limits applied to every bot instance. Deserialised from the `[limits]`
 /// section of the config file; every field has a safe default.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -29,7 +27,8 @@ pub struct BotLimits {
     /// `post_burst` are allowed.
     pub posts_per_minute: u32,
     pub post_burst: u32,
-    /// Key-value storage, keys and values together, in bytes.
+    /// Key-value storage, in bytes: keys and values together, plus 64 bytes
+    /// per entry (the host's own cost of keeping it).
     pub storage_bytes: u64,
     /// Longest key-value key, in bytes.
     pub storage_key_bytes: usize,
@@ -38,6 +37,60 @@ pub struct BotLimits {
     pub component_bytes: u64,
     /// Events queued for one team before new ones are refused.
     pub mailbox: usize,
+    /// Share of one core a bot may use over time, in percent. The
+    /// per-call budget bounds one call; this bounds a bot that makes many
+    /// (timers, a stream of events). Host-call time counts.
+    pub cpu_share_percent: u32,
+    /// CPU a bot may use in a burst above its share, in milliseconds.
+    pub cpu_burst_ms: u64,
+    /// Faults (traps, timeouts) and CPU throttles within
+    /// `strike_window_secs` that put a bot in quarantine.
+    pub strikes: u32,
+    pub strike_window_secs: u64,
+    /// How long a quarantined bot stays out unless updated or released.
+    pub quarantine_secs: u64,
+    /// Log lines (bot `log`, stdout, stderr) per second a bot may write,
+    /// with bursts of `log_burst_lines`; more are dropped and counted.
+    pub log_lines_per_sec: u32,
+    pub log_burst_lines: u32,
+    /// Bytes of log text per second, with bursts of 64 times that.
+    pub log_bytes_per_sec: u64,
+    /// What a component may contain, checked before it is compiled
+    /// (compiling hostile input is not covered by wasmtime's security
+    /// promise, and cost grows with these).
+    pub compile: CompileLimits,
+}
+
+/// Bounds on a component's code, checked before compiling it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompileLimits {
+    /// Functions in all its core modules together.
+    pub max_functions: u32,
+    /// Locals of one function.
+    pub max_locals: u32,
+    /// Nesting of blocks, loops and ifs in one function.
+    pub max_nesting: u32,
+    /// Body of one function, in bytes.
+    pub max_function_bytes: u32,
+    /// Longest a compilation may take before the bot is refused, in
+    /// seconds.
+    pub timeout_secs: u64,
+    /// Compilations at once; the rest wait (cached bots never compile).
+    pub concurrency: usize,
+}
+
+impl Default for CompileLimits {
+    fn default() -> Self {
+        Self {
+            max_functions: 100_000,
+            max_locals: 10_000,
+            max_nesting: 1_000,
+            max_function_bytes: 4 * 1024 * 1024,
+            timeout_secs: 60,
+            concurrency: 1,
+        }
+    }
 }
 
 impl Default for BotLimits {
@@ -55,6 +108,15 @@ impl Default for BotLimits {
             storage_key_bytes: 256,
             component_bytes: 64 * 1024 * 1024,
             mailbox: 256,
+            cpu_share_percent: 25,
+            cpu_burst_ms: 2_000,
+            strikes: 5,
+            strike_window_secs: 600,
+            quarantine_secs: 600,
+            log_lines_per_sec: 20,
+            log_burst_lines: 100,
+            log_bytes_per_sec: 16 * 1024,
+            compile: CompileLimits::default(),
         }
     }
 }
@@ -68,13 +130,5 @@ impl BotLimits {
     /// Grace period of `shutdown`.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_ms)
-    }
-
-    /// The storage quota these limits imply.
-    pub fn storage_quota(&self) -> StorageQuota {
-        StorageQuota {
-            max_bytes: self.storage_bytes,
-            max_key_bytes: self.storage_key_bytes,
-        }
     }
 }

@@ -6,7 +6,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = bothost::cli::Cli::parse();
-    bothost::cli::init_tracing(&cli);
+    if let Err(e) = bothost::cli::init_tracing(&cli) {
+        eprintln!("bothost: {e}");
+        return ExitCode::FAILURE;
+    }
     match bothost::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -4,6 +4,7 @@
 //! team list, not in label sets that would grow with every team.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
@@ -35,8 +36,14 @@ pub struct Metrics {
     pub posts: Counter,
     /// Bot instances lost to a trap or timeout.
     pub traps: Counter,
+    /// Bots put in quarantine.
+    pub quarantines: Counter,
     /// Slack sockets that ended and were re-opened, by transport.
     pub reconnects: Family<KindLabel, Counter>,
+    /// The same, all transports together: the periodic log summary reads
+    /// it without knowing which transports exist (a family cannot be
+    /// iterated, and asking it for a label would create that series).
+    reconnects_total: AtomicU64,
     /// Teams by bot and link status, set at each scrape.
     teams: Family<TeamStatusLabel, Gauge>,
     /// Serialises scrapes, which reset and refill `teams`.
@@ -50,6 +57,7 @@ impl Default for Metrics {
         let events_dropped = Counter::default();
         let posts = Counter::default();
         let traps = Counter::default();
+        let quarantines = Counter::default();
         let reconnects = Family::<KindLabel, Counter>::default();
         let teams = Family::<TeamStatusLabel, Gauge>::default();
         registry.register("events", "Events delivered to bots", events.clone());
@@ -64,6 +72,11 @@ impl Default for Metrics {
             "Bot instances lost to a trap or timeout",
             traps.clone(),
         );
+        registry.register(
+            "quarantines",
+            "Bots put in quarantine after too many strikes",
+            quarantines.clone(),
+        );
         registry.register("reconnects", "Slack sockets re-opened", reconnects.clone());
         registry.register("teams", "Teams by bot and link status", teams.clone());
         Self {
@@ -72,7 +85,9 @@ impl Default for Metrics {
             events_dropped,
             posts,
             traps,
+            quarantines,
             reconnects,
+            reconnects_total: AtomicU64::new(0),
             teams,
             scrape: Mutex::new(()),
         }
@@ -89,6 +104,12 @@ impl Metrics {
         self.reconnects
             .get_or_create(&KindLabel { kind: transport })
             .inc();
+        self.reconnects_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reconnects since start, every transport together.
+    pub fn reconnects_total(&self) -> u64 {
+        self.reconnects_total.load(Ordering::Relaxed)
     }
 
     /// Renders the text exposition format, with the team gauge set from
@@ -121,6 +142,9 @@ mod tests {
         m.event("message");
         m.event("message");
         m.traps.inc();
+        m.reconnect("rtm");
+        m.reconnect("socket_mode");
+        assert_eq!(m.reconnects_total(), 2);
         let text = m.render([("running".into(), "connected".into())]);
         assert!(
             text.contains("bothost_events_total{kind=\"message\"} 2"),

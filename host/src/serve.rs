@@ -1,312 +1,194 @@
-//! The serving host: runtime, team manager and Slack hub wired together.
-//! `bothost serve` builds one from the config file; tests build one against
-//! a fake Slack. Teams enter and leave through [`Host::add`],
-//! [`Host::update`] and [`Host::remove`], whatever their source.
+//! The `bothost serve` command as a library function: build the host from
+//! the config file, start every configured source (teams file, admin API,
+//! resourcer), run until `stop` resolves, then shut everything down with
+//! the host's one shutdown sequence.
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::config::{ResolvedApp, ResolvedTeam};
-use crate::ids::TeamId;
-use crate::metrics::Metrics;
-use crate::runtime::{BotRuntime, RuntimeConfig, RuntimeError};
-use crate::shutdown::Shutdown;
-use crate::slack::api::{ApiError, WebClient};
-use crate::slack::{LinkStatus, SlackError, SlackHub, TeamConnection, Transport, Tuning};
-use crate::storage::{KvStore, MemoryStore};
-use crate::team::{BotStatus, TeamError, TeamManager, TeamSpec};
+use crate::admin::{self, AdminState};
+use crate::builder::{BuildError, HostBuilder};
+use crate::config::{AdminSection, ConfigError, HostConfig};
+use crate::host::Host;
+use crate::progress;
+use crate::resourcer::{ResourcerConfig, ResourcerError};
+use crate::runtime::RuntimeConfig;
+use crate::secret::Secret;
+use crate::slack::Tuning;
+use crate::sources::{EnvLookup, FileTeams, ResourcerSource};
+use crate::spec::AppSpec;
 
 #[derive(Debug, Error)]
-pub enum HostError {
+pub enum ServeError {
     #[error(transparent)]
-    Runtime(#[from] RuntimeError),
+    Config(#[from] ConfigError),
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Build(#[from] BuildError),
     #[error(transparent)]
-    Slack(#[from] SlackError),
-    #[error(transparent)]
-    Team(#[from] TeamError),
-    #[error("operation aborted: {0}")]
-    Aborted(String),
+    Resourcer(#[from] ResourcerError),
+    #[error("admin API: {0}")]
+    Admin(#[from] admin::AdminError),
+    #[error("watching {path}: {error}")]
+    Watch { path: PathBuf, error: String },
 }
 
-/// What a team looks like from outside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TeamState {
-    pub team: TeamId,
-    /// The bot component's path and short content hash.
-    pub component: String,
-    pub digest: String,
-    pub bot: BotStatus,
-    pub link: LinkStatus,
+/// How often a progress line is logged while teams start.
+const STARTUP_PROGRESS: Duration = Duration::from_secs(2);
+
+/// Where compiled components are cached unless configured.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("bothost"))
 }
 
-/// A running host.
-pub struct Host {
-    manager: Arc<TeamManager>,
-    hub: SlackHub,
-    teams: std::sync::Mutex<std::collections::HashMap<TeamId, ResolvedTeam>>,
-    /// One operation at a time per team: an add racing a remove (from two
-    /// sources) must not resurrect the team or start its bot twice.
-    ops: std::sync::Mutex<std::collections::HashMap<TeamId, Arc<tokio::sync::Mutex<()>>>>,
-    shutdown: Shutdown,
+/// What the command line adds to the config file.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// How often to log the INFO summary of teams and reconnects; `None`
+    /// turns it off.
+    pub summary_every: Option<Duration>,
 }
 
-impl std::fmt::Debug for Host {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Host")
-            .field("teams", &self.manager.len())
-            .finish_non_exhaustive()
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            summary_every: Some(crate::summary::DEFAULT_EVERY),
+        }
     }
 }
 
-impl Host {
-    /// Builds the runtime and connects nothing yet.
-    ///
-    /// # Errors
-    /// The runtime cannot start, or the API base URL is invalid.
-    pub fn new(
-        runtime: &RuntimeConfig,
-        api_base: &str,
-        tuning: Tuning,
-        shutdown: Shutdown,
-    ) -> Result<Self, HostError> {
-        let runtime = Arc::new(BotRuntime::new(runtime)?);
-        let kv: Arc<dyn KvStore> = Arc::new(MemoryStore::new(runtime.limits().storage_quota()));
-        let web = WebClient::new(api_base)?;
-        let metrics = Arc::new(Metrics::default());
-        let links = Arc::default();
-        let chat = Arc::new(SlackHub::chat(Arc::clone(&links), metrics.clone()));
-        let manager = Arc::new(
-            TeamManager::new(runtime, chat, kv, shutdown.child()).with_metrics(metrics.clone()),
-        );
-        let hub = SlackHub::with_registry(
-            web,
-            tuning,
-            manager.clone(),
-            links,
-            metrics,
-            shutdown.child(),
-        );
-        Ok(Self {
-            manager,
-            hub,
-            teams: std::sync::Mutex::default(),
-            ops: std::sync::Mutex::default(),
-            shutdown,
-        })
-    }
-
-    /// Starts a Socket Mode app's link.
-    pub fn add_app(&self, app: ResolvedApp) {
-        self.hub.add_app(&app.id, app.token);
-    }
-
-    /// Stops a Socket Mode app's link.
-    pub async fn remove_app(&self, app_id: &str) -> bool {
-        self.hub.remove_app(app_id).await
-    }
-
-    /// Connects a team to Slack and starts its bot.
-    ///
-    /// # Errors
-    /// The token is refused, or the bot cannot be loaded (the team's link
-    /// is closed again); a bot whose `init` fails stays added, `failed`.
-    pub async fn add(&self, team: ResolvedTeam) -> Result<(), HostError> {
-        let id = team.id.clone();
-        self.serialized(&id, self.add_now(team)).await
-    }
-
-    async fn add_now(&self, team: ResolvedTeam) -> Result<(), HostError> {
-        if self.manager.handle(&team.id).is_some() {
-            tracing::info!(team = %team.id, "team already served; add ignored");
-            return Ok(());
+/// Serves what `config_path` describes until `stop` resolves.
+///
+/// # Errors
+/// A bad config file, a missing token variable, an admin address that
+/// cannot be bound. Teams that fail to start are logged, not fatal.
+pub async fn serve(
+    config_path: &Path,
+    env: EnvLookup,
+    options: &ServeOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let config = HostConfig::load(config_path).await?;
+    // Everything from the environment first: a missing variable is an
+    // error before any task or connection exists.
+    let (apps, _) = config.resolve(env.as_ref())?;
+    let admin = match &config.admin {
+        Some(section) => {
+            let token = env(&section.token_env)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| ConfigError::MissingEnv {
+                    var: section.token_env.clone(),
+                    what: "admin API".into(),
+                })?;
+            Some((section.clone(), Secret::new(token)))
         }
-        let info = self.hub.connect(connection(&team)).await?;
-        let spec = TeamSpec {
-            info,
-            bot: team.bot.clone(),
-            config: team.config.clone(),
-        };
-        let id = team.id.clone();
-        self.lock().insert(id.clone(), team);
-        let added = self.manager.add(spec).await;
-        if let Err(TeamError::Load(e)) = added {
-            self.hub.disconnect(&id).await;
-            self.lock().remove(&id);
-            return Err(TeamError::Load(e).into());
+        None => None,
+    };
+    let resourcer = ResourcerConfig::from_env(|v| env(v))?;
+    let runtime = RuntimeConfig {
+        max_teams: config.runtime.max_teams,
+        cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
+        limits: config.limits.clone(),
+    };
+    let host = Arc::new(
+        HostBuilder::slack(runtime, config.slack.api_base.clone(), Tuning::default()).build()?,
+    );
+    let started = start(&host, &config, config_path, &env, apps, admin, resourcer).await;
+    if started.is_ok() {
+        if let Some(every) = options.summary_every {
+            let cancel = host.tasks().token().clone();
+            host.tasks()
+                .spawn(crate::summary::run(host.clone(), every, cancel));
         }
-        // The bot is ready (or registered as failed): let events flow.
-        self.hub.activate(&id);
-        added.map_err(Into::into)
+        tracing::info!(teams = host.len(), "bothost serving");
+        stop.await;
+        tracing::info!("shutting down");
     }
+    // The one shutdown sequence, after a clean run or a failed start alike.
+    host.close().await;
+    started
+}
 
-    /// Applies a changed team: a new token reconnects only this team's
-    /// link; config and component changes go to the bot (reconfigure in
-    /// place, or a new instance for a new component).
-    ///
-    /// # Errors
-    /// Unknown team, refused token, or a bot refusing the change.
-    pub async fn update(&self, team: ResolvedTeam) -> Result<(), HostError> {
-        let id = team.id.clone();
-        self.serialized(&id, self.update_now(team)).await
-    }
-
-    async fn update_now(&self, team: ResolvedTeam) -> Result<(), HostError> {
-        let old = self
-            .lock()
-            .get(&team.id)
-            .cloned()
-            .ok_or_else(|| TeamError::UnknownTeam(team.id.clone()))?;
-        let mut spec = self
-            .manager
-            .spec(&team.id)
-            .ok_or_else(|| TeamError::UnknownTeam(team.id.clone()))?;
-        let relink = old.token != team.token || old.app != team.app;
-        if relink {
-            self.hub.disconnect(&team.id).await;
-            match self.hub.connect(connection(&team)).await {
-                Ok(info) => spec.info = info,
-                Err(e) => {
-                    // Keep serving with the old token rather than not at all.
-                    if self.hub.connect(connection(&old)).await.is_ok() {
-                        self.hub.activate(&old.id);
-                    }
-                    return Err(e.into());
-                }
-            }
-        }
-        spec.bot = team.bot.clone();
-        spec.config = team.config.clone();
-        let id = team.id.clone();
-        self.lock().insert(id.clone(), team);
-        let updated = self.manager.update(spec).await;
-        if relink {
-            self.hub.activate(&id);
-        }
-        updated.map_err(Into::into)
-    }
-
-    /// Stops the bot (its `shutdown` runs) and closes the team's link.
-    pub async fn remove(&self, team: &TeamId) -> bool {
-        self.serialized(team, self.remove_now(team)).await
-    }
-
-    async fn remove_now(&self, team: &TeamId) -> bool {
-        let served = self.manager.remove(team).await;
-        let linked = self.hub.disconnect(team).await;
-        self.lock().remove(team);
-        served || linked
-    }
-
-    /// Every team's bot and link status.
-    pub fn teams(&self) -> Vec<TeamState> {
-        self.manager
-            .list()
-            .into_iter()
-            .map(|r| TeamState {
-                link: self.hub.status(&r.team).unwrap_or(LinkStatus::Closed),
-                team: r.team,
-                component: r.bot,
-                digest: r.digest.short(),
-                bot: r.status,
-            })
-            .collect()
-    }
-
-    /// One team's state.
-    pub fn team(&self, team: &TeamId) -> Option<TeamState> {
-        self.teams().into_iter().find(|t| &t.team == team)
-    }
-
-    pub fn manager(&self) -> &TeamManager {
-        &self.manager
-    }
-
-    pub fn hub(&self) -> &SlackHub {
-        &self.hub
-    }
-
-    /// The Prometheus text of every metric, teams counted by status.
-    pub fn render_metrics(&self) -> String {
-        let statuses = self.teams().into_iter().map(|t| {
-            let bot = match t.bot {
-                BotStatus::Starting => "starting",
-                BotStatus::Running => "running",
-                BotStatus::Faulted { .. } => "faulted",
-                BotStatus::Failed { .. } => "failed",
-                BotStatus::Stopped => "stopped",
-            };
-            (bot.to_owned(), t.link.name().to_owned())
+/// Starts the admin API (bound first, so a taken port leaves nothing
+/// behind), the Socket Mode apps, the teams file and the resourcer.
+async fn start(
+    host: &Arc<Host>,
+    config: &HostConfig,
+    config_path: &Path,
+    env: &EnvLookup,
+    apps: Vec<AppSpec>,
+    admin: Option<(AdminSection, Secret)>,
+    resourcer: Option<ResourcerConfig>,
+) -> Result<(), ServeError> {
+    if let Some((section, token)) = admin {
+        let state = Arc::new(AdminState {
+            host: host.clone(),
+            token,
         });
-        self.manager.metrics().render(statuses)
+        admin::start(section.bind, state, host.tasks()).await?;
     }
-
-    /// Asks Slack who a token belongs to (`auth.test`).
-    ///
-    /// # Errors
-    /// What Slack answered, e.g. `invalid_auth`.
-    pub async fn check_token(
-        &self,
-        token: &crate::secret::Secret,
-    ) -> Result<crate::slack::api::AuthTest, ApiError> {
-        self.hub.web().auth_test(token).await
+    for app in apps {
+        host.add_app(app);
     }
-
-    /// Stops every bot and link, then every task.
-    pub async fn close(&self) {
-        self.manager.shutdown().await;
-        self.hub.close().await;
-        self.shutdown.close().await;
-    }
-
-    /// Runs `op` holding the team's operation lock.
-    async fn serialized<T>(&self, team: &TeamId, op: impl Future<Output = T>) -> T {
-        let lock = self
-            .ops
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(team.clone())
-            .or_default()
-            .clone();
-        let guard = lock.lock().await;
-        let out = op.await;
-        drop(guard);
-        let mut ops = self
-            .ops
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Forget the lock when nobody else holds or waits for it.
-        if ops.get(team).is_some_and(|l| Arc::strong_count(l) == 2) {
-            ops.remove(team);
+    let progress =
+        progress::log_startup(host.clone(), STARTUP_PROGRESS, host.tasks().token().clone());
+    host.tasks().spawn(progress);
+    start_file_source(host, config_path, env).await?;
+    if let Some(resourcer) = resourcer {
+        let section = config.resourcer.clone();
+        let source = ResourcerSource::new(
+            host.clone(),
+            section
+                .as_ref()
+                .map_or_else(|| PathBuf::from("bot.wasm"), |s| s.bot.clone()),
+            section.as_ref().and_then(|s| s.app.clone()),
+            Duration::from_secs(section.as_ref().map_or(30, |s| s.grace_secs)),
+        );
+        if section.is_none() {
+            tracing::warn!(
+                "BEEPBOOP_RESOURCER is set but the config has no [resourcer] section; using bot.wasm"
+            );
         }
-        out
+        let scope = host.tasks().child();
+        host.tasks().spawn(source.run(resourcer, scope));
+    } else if config.resourcer.is_some() {
+        tracing::warn!(
+            "[resourcer] is configured but BEEPBOOP_RESOURCER is not set; resourcer off"
+        );
     }
-
-    /// The host's task scope, for work that must finish even if whoever
-    /// asked for it goes away (an HTTP client that disconnects).
-    pub fn tasks(&self) -> &Shutdown {
-        &self.shutdown
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<TeamId, ResolvedTeam>> {
-        self.teams
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+    Ok(())
 }
 
-fn connection(team: &ResolvedTeam) -> TeamConnection {
-    TeamConnection {
-        team: team.id.clone(),
-        token: team.token.clone(),
-        transport: match &team.app {
-            Some(app_id) => Transport::SocketMode {
-                app_id: app_id.clone(),
-            },
-            None => Transport::Rtm,
-        },
-    }
+/// Applies the config file's teams, then watches the file.
+async fn start_file_source(
+    host: &Arc<Host>,
+    config_path: &Path,
+    env: &EnvLookup,
+) -> Result<(), ServeError> {
+    let mut file = FileTeams::default();
+    let report = file.reload(host, config_path, env.as_ref()).await?;
+    tracing::info!(
+        teams = report.added.len(),
+        failed = report.failed.len(),
+        "teams file applied"
+    );
+    let watcher = crate::sources::watch(
+        config_path.to_path_buf(),
+        host.clone(),
+        file,
+        env.clone(),
+        host.tasks().token().clone(),
+    )
+    .map_err(|e| ServeError::Watch {
+        path: config_path.to_path_buf(),
+        error: e.to_string(),
+    })?;
+    host.tasks().spawn(watcher);
+    Ok(())
 }

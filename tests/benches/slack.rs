@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use bothost::config::ResolvedTeam;
+use bothost::builder::HostBuilder;
+use bothost::host::Host;
 use bothost::ids::TeamId;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
-use bothost::serve::Host;
-use bothost::shutdown::Shutdown;
 use bothost::slack::Tuning;
+use bothost::spec::{TeamSource, TeamSpec};
 use bothost_tests::fake_slack::{FakeSlack, Workspace};
 use tokio::time::Instant;
 
@@ -36,25 +36,22 @@ async fn setup(teams: usize) -> Setup {
         max_teams: u32::try_from(teams).expect("teams"),
         ..RuntimeConfig::default()
     };
-    let host = Host::new(
-        &runtime,
-        &slack.base_url(),
-        Tuning::default(),
-        Shutdown::new(),
-    )
-    .expect("host");
+    let host = HostBuilder::slack(runtime, slack.base_url(), Tuning::default())
+        .build()
+        .expect("host");
     let workspaces: Vec<Workspace> = (0..teams)
         .map(|i| Workspace::new(&format!("T{i:05}"), &format!("xoxb-{i}")))
         .collect();
     let start = Instant::now();
     for ws in &workspaces {
         slack.add_workspace(ws.clone());
-        host.add(ResolvedTeam {
+        host.add(TeamSpec {
             id: TeamId::from(ws.team_id.as_str()),
             bot: Path::new(bothost_guests::ECHO).to_path_buf(),
             token: Secret::new(ws.bot_token.clone()),
             app: None,
             config: Default::default(),
+            source: TeamSource::Admin,
         })
         .await
         .expect("add");

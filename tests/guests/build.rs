@@ -2,6 +2,15 @@
 //! `wasm32-wasip2` with a nested `cargo build --profile guest`, then writes
 //! their paths as constants into `$OUT_DIR/guests.rs`.
 //!
+//! When the toolchain lacks the `wasm32-wasip2` target (rustup adds the
+//! targets of `rust-toolchain.toml` only when it installs the toolchain
+//! itself, so a machine that already had Rust 1.95 has none), the script
+//! installs it with `rustup target add`, saying so in a cargo warning, or
+//! stops with a one-line instruction where there is no rustup.
+//!
+//! Python and JavaScript examples are built too when their toolchains are
+//! installed (`foreign.rs`); their constants are `Option`s.
+//!
 //! The nested cargo uses its own target directory (`<target>/guests`) so it
 //! never waits on the lock the outer cargo holds, and it runs with the outer
 //! build's per-target environment scrubbed so that host-side flags,
@@ -12,6 +21,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+mod foreign;
+use foreign::{FOREIGN, Lang};
 
 const TARGET_TRIPLE: &str = "wasm32-wasip2";
 const PROFILE_NAME: &str = "guest";
@@ -44,6 +56,11 @@ const GUESTS: &[(&str, &str, &str)] = &[
         "OTHER_WORLD",
         "other-world",
         "Fixture component of the unrelated world `test:other/other` (`tests/fixtures/other-world`).",
+    ),
+    (
+        "HOSTILE",
+        "hostile",
+        "Fixture written to hurt the host and its neighbours, one attack per config key or message (`tests/fixtures/hostile`).",
     ),
 ];
 
@@ -93,6 +110,8 @@ fn main() {
         "guest-sdk",
         "examples",
         "tests/fixtures",
+        "tools/js/package-lock.json",
+        "tools/python/requirements.txt",
         "Cargo.toml",
         "Cargo.lock",
     ] {
@@ -112,15 +131,157 @@ fn main() {
     };
     let guest_target = target_dir.join("guests");
 
+    ensure_target(&workspace);
     build_guests(&workspace, &guest_target);
 
     let artifacts = guest_target.join(TARGET_TRIPLE).join(PROFILE_NAME);
+    let mut src = generate(&artifacts);
+    src.push_str(&build_foreign(&workspace, &guest_target));
+    let cache = guest_target.join("wasmtime-cache");
+    writeln!(
+        src,
+        "/// A wasmtime compile cache for tests: Python and JS components take\n\
+         /// seconds to compile, so tests that load them share one.\n\
+         pub const COMPILE_CACHE: &str = {:?};",
+        cache.to_str().expect("UTF-8 target path")
+    )
+    .ok();
     let out = PathBuf::from(env_var("OUT_DIR")).join("guests.rs");
-    fs::write(&out, generate(&artifacts)).expect("write guests.rs");
+    fs::write(&out, src).expect("write guests.rs");
+}
+
+/// Builds the Python and JS examples whose toolchain is present, in
+/// parallel; returns the source of their constants and of the reasons
+/// for the missing ones.
+fn build_foreign(workspace: &Path, guest_target: &Path) -> String {
+    let mut src = String::new();
+    let langs = [Lang::Python, Lang::Js, Lang::SpiderMonkey];
+    let tools: Vec<_> = langs.iter().map(|l| l.toolchain(workspace)).collect();
+    if tools.iter().any(Result::is_err) {
+        // Look again on the next build: the toolchain may be installed by then.
+        println!(
+            "cargo:rerun-if-changed={}",
+            guest_target.join("toolchain-missing").display()
+        );
+    }
+    let built: Vec<_> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = FOREIGN
+            .iter()
+            .map(|&(constant, lang, dir)| {
+                let tool = tools[langs.iter().position(|l| *l == lang).expect("listed")].clone();
+                let job = scope.spawn(move || {
+                    tool.ok()
+                        .map(|tool| foreign::build(lang, &tool, workspace, dir, guest_target))
+                });
+                (constant, lang, dir, job)
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|(c, l, d, job)| (c, l, d, job.join().expect("build thread")))
+            .collect()
+    });
+    for (constant, lang, dir, result) in built {
+        let path = match result {
+            None => None,
+            Some(Ok(path)) => Some(path.to_str().expect("UTF-8 target path").to_owned()),
+            Some(Err(e)) => panic!("building {dir} failed: {e}"),
+        };
+        writeln!(
+            src,
+            "/// The {} example `{dir}`, or `None` when its toolchain is absent.\n\
+             pub const {constant}: Option<&str> = {path:?};",
+            lang.name()
+        )
+        .ok();
+    }
+    for (lang, tool) in langs.iter().zip(&tools) {
+        let why = tool.as_ref().err().cloned().unwrap_or_default();
+        let constant = lang.name().to_uppercase();
+        writeln!(
+            src,
+            "/// Why the {} examples were not built (empty when they were).\n\
+             pub const {constant}_MISSING: &str = {why:?};",
+            lang.name()
+        )
+        .ok();
+    }
+    src
 }
 
 fn env_var(name: &str) -> String {
     env::var(name).unwrap_or_else(|_| panic!("cargo did not set {name}"))
+}
+
+/// Stops the build with one line that says what to do, instead of a panic
+/// and a backtrace (or the guest build's `can't find crate for core`).
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1);
+}
+
+/// Whether the compiler cargo uses has the standard library for the target.
+fn target_installed(rustc: &std::ffi::OsStr) -> bool {
+    let Ok(out) = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", TARGET_TRIPLE])
+        .output()
+    else {
+        return false;
+    };
+    let dir = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    out.status.success()
+        && fs::read_dir(&dir).is_ok_and(|mut entries| {
+            entries
+                .any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-")))
+        })
+}
+
+/// Installs the wasm target through rustup when the toolchain lacks it.
+fn ensure_target(workspace: &Path) {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    if target_installed(&rustc) {
+        return;
+    }
+    let instruction = format!(
+        "the Rust toolchain has no {TARGET_TRIPLE} target, which the example bots and test \
+         fixtures are built for: run `rustup target add {TARGET_TRIPLE}` (or install the \
+         target your way), then build again"
+    );
+    let mut rustup = Command::new("rustup");
+    rustup
+        .current_dir(workspace)
+        .args(["target", "add", TARGET_TRIPLE]);
+    // Set by rustup's proxies: the toolchain cargo runs on (the one
+    // rust-toolchain.toml pins), which is the one that needs the target.
+    if let Ok(toolchain) = env::var("RUSTUP_TOOLCHAIN") {
+        rustup.args(["--toolchain", &toolchain]);
+    }
+    rustup.stdout(Stdio::from(std::io::stderr()));
+    let Ok(mut child) = rustup.spawn() else {
+        fail(&format!("rustup was not found; {instruction}"));
+    };
+    println!(
+        "cargo:warning=the toolchain has no {TARGET_TRIPLE} target; installing it: {}",
+        shown(&rustup)
+    );
+    match child.wait() {
+        Ok(status) if status.success() && target_installed(&rustc) => {
+            println!("cargo:warning=installed the {TARGET_TRIPLE} target");
+        }
+        Ok(status) => fail(&format!(
+            "`{}` failed ({status}); {instruction}",
+            shown(&rustup)
+        )),
+        Err(e) => fail(&format!("`{}` failed ({e}); {instruction}", shown(&rustup))),
+    }
+}
+
+/// A command as one would type it.
+fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn build_guests(workspace: &Path, guest_target: &Path) {

@@ -6,8 +6,17 @@ use bothost_tests::{Harness, guests};
 
 #[tokio::test]
 async fn echo_answers_dms_and_mentions_but_not_chatter() {
-    let host = Harness::new();
-    host.add("T1", guests::ECHO, &[]).await.expect("add");
+    expect_echo(&Harness::new(), guests::ECHO).await;
+}
+
+#[tokio::test]
+async fn repeat_repeats_every_message_with_the_configured_prefix() {
+    expect_repeat(&Harness::new(), guests::REPEAT).await;
+}
+
+/// What every language's echo example does (Rust, Python, JS alike).
+pub(crate) async fn expect_echo(host: &Harness, bot: &str) {
+    host.add("T1", bot, &[]).await.expect("add");
     assert_eq!(
         host.say("T1", "alice", "dm", "hello there").await,
         ["[@alice] alice: hello there", "[@alice] bot: hello there"]
@@ -21,13 +30,12 @@ async fn echo_answers_dms_and_mentions_but_not_chatter() {
         ["[#general] bob: just chatting"],
         "no mention, no answer"
     );
-    host.close().await;
+    assert!(host.remove(&"T1".into()).await);
 }
 
-#[tokio::test]
-async fn repeat_repeats_every_message_with_the_configured_prefix() {
-    let host = Harness::new();
-    host.add("T1", guests::REPEAT, &[]).await.expect("add");
+/// What every language's repeat example does.
+pub(crate) async fn expect_repeat(host: &Harness, bot: &str) {
+    host.add("T1", bot, &[]).await.expect("add");
     assert_eq!(
         host.say("T1", "alice", "#random", "say it again").await,
         [
@@ -35,13 +43,13 @@ async fn repeat_repeats_every_message_with_the_configured_prefix() {
             "[#random] bot: say it again"
         ]
     );
-    let spec = Harness::spec("T1", guests::REPEAT, &[("prefix", "you said: ")]);
-    host.manager.update(spec).await.expect("reconfigure");
+    let spec = Harness::spec("T1", bot, &[("prefix", "you said: ")]);
+    host.update(spec).await.expect("reconfigure");
     assert_eq!(
         host.say("T1", "alice", "#random", "hi").await,
         ["[#random] alice: hi", "[#random] bot: you said: hi"]
     );
-    host.close().await;
+    assert!(host.remove(&"T1".into()).await);
 }
 
 #[tokio::test(start_paused = true)]
@@ -53,7 +61,7 @@ async fn cron_posts_on_its_timer_and_follows_reconfigure() {
         ("text", "tick"),
     ];
     host.add("T1", guests::CRON, &config).await.expect("add");
-    let handle = host.manager.handle(&"T1".into()).expect("served");
+    let handle = host.handle(&"T1".into()).expect("served");
 
     tokio::time::sleep(Duration::from_secs(59)).await;
     handle.flush().await.expect("flush");
@@ -76,7 +84,7 @@ async fn cron_posts_on_its_timer_and_follows_reconfigure() {
             ("text", "tock"),
         ],
     );
-    host.manager.update(spec).await.expect("reconfigure");
+    host.update(spec).await.expect("reconfigure");
     tokio::time::sleep(Duration::from_secs(10)).await;
     handle.flush().await.expect("flush");
     assert_eq!(host.lines(), ["[#general] bot: tock"]);
@@ -105,8 +113,7 @@ async fn counter_counts_per_channel_and_keeps_counts_across_reconfigure() {
         host.say("T1", "alice", "#general", "!count").await,
         ["[#general] alice: !count", "[#general] bot: count: 3"]
     );
-    host.manager
-        .update(Harness::spec("T1", guests::COUNTER, &[("label", "total")]))
+    host.update(Harness::spec("T1", guests::COUNTER, &[("label", "total")]))
         .await
         .expect("reconfigure");
     assert_eq!(

@@ -141,7 +141,7 @@ async fn a_trap_in_a_timer_is_contained_and_timers_survive_it() {
     // `timers` makes the trapper set a periodic `tick` (every 5 s) and a
     // one-shot `panic` (after 7 s).
     host.say("T1", "alice", "#general", "timers").await;
-    let handle = host.manager.handle(&"T1".into()).expect("served");
+    let handle = host.handle(&"T1".into()).expect("served");
     tokio::time::sleep(Duration::from_secs(5)).await;
     handle.flush().await.expect("flush");
     assert_eq!(host.lines(), ["[#general] bot: tick"]);

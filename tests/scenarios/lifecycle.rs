@@ -1,6 +1,8 @@
 //! Add, update and remove, as the resource sources will drive them.
 
+use bothost::host::{ChangeError, StoredState};
 use bothost::ids::TeamId;
+use bothost::spec::TeamSource;
 use bothost::team::{BotStatus, TeamError};
 use bothost_tests::{Harness, guests};
 
@@ -11,19 +13,19 @@ async fn repeated_add_and_remove_are_harmless() {
     host.add("T1", guests::REPEAT, &[])
         .await
         .expect("second add is ignored");
-    assert_eq!(host.manager.len(), 1);
+    assert_eq!(host.len(), 1);
     assert_eq!(
         host.say("T1", "alice", "dm", "still echo").await,
         ["[@alice] alice: still echo", "[@alice] bot: still echo"],
         "the duplicate add did not replace the bot"
     );
-    assert!(host.manager.remove(&TeamId::from("T1")).await);
+    assert!(host.remove(&TeamId::from("T1")).await);
     assert!(
-        !host.manager.remove(&TeamId::from("T1")).await,
+        !host.remove(&TeamId::from("T1")).await,
         "second remove is a no-op"
     );
-    assert!(!host.manager.remove(&TeamId::from("T-unknown")).await);
-    assert!(host.manager.is_empty());
+    assert!(!host.remove(&TeamId::from("T-unknown")).await);
+    assert!(host.is_empty());
     host.close().await;
 }
 
@@ -31,8 +33,8 @@ async fn repeated_add_and_remove_are_harmless() {
 async fn remove_runs_the_bots_shutdown_and_stops_its_events() {
     let host = Harness::new();
     host.add("T1", guests::TRAPPER, &[]).await.expect("add");
-    let handle = host.manager.handle(&TeamId::from("T1")).expect("served");
-    assert!(host.manager.remove(&TeamId::from("T1")).await);
+    let handle = host.handle(&TeamId::from("T1")).expect("served");
+    assert!(host.remove(&TeamId::from("T1")).await);
     assert_eq!(
         host.lines(),
         ["[#general] bot: bye"],
@@ -56,8 +58,7 @@ async fn reconfigure_keeps_the_live_instance_and_a_new_component_replaces_it() {
         .await
         .expect("add");
     host.say("T1", "alice", "#general", "mem").await;
-    host.manager
-        .update(Harness::spec("T1", guests::TRAPPER, &[("v", "2")]))
+    host.update(Harness::spec("T1", guests::TRAPPER, &[("v", "2")]))
         .await
         .expect("reconfigure");
     assert_eq!(
@@ -65,8 +66,7 @@ async fn reconfigure_keeps_the_live_instance_and_a_new_component_replaces_it() {
         "[#general] bot: mem: 2 config v=2",
         "same instance (memory kept), new config"
     );
-    host.manager
-        .update(Harness::spec("T1", guests::ECHO, &[]))
+    host.update(Harness::spec("T1", guests::ECHO, &[]))
         .await
         .expect("swap component");
     assert_eq!(
@@ -78,8 +78,7 @@ async fn reconfigure_keeps_the_live_instance_and_a_new_component_replaces_it() {
         host.say("T1", "alice", "dm", "now echo").await,
         ["[@alice] alice: now echo", "[@alice] bot: now echo"]
     );
-    host.manager
-        .update(Harness::spec("T1", guests::TRAPPER, &[("v", "3")]))
+    host.update(Harness::spec("T1", guests::TRAPPER, &[("v", "3")]))
         .await
         .expect("swap back");
     assert_eq!(
@@ -96,13 +95,11 @@ async fn stored_state_survives_a_component_swap() {
     host.add("T1", guests::COUNTER, &[]).await.expect("add");
     host.say("T1", "alice", "#general", "a").await;
     host.say("T1", "alice", "#general", "b").await;
-    host.manager
-        .update(Harness::spec("T1", guests::REPEAT, &[]))
+    host.update(Harness::spec("T1", guests::REPEAT, &[]))
         .await
         .expect("swap");
     host.say("T1", "alice", "#general", "not counted").await;
-    host.manager
-        .update(Harness::spec("T1", guests::COUNTER, &[]))
+    host.update(Harness::spec("T1", guests::COUNTER, &[]))
         .await
         .expect("swap back");
     assert_eq!(
@@ -116,12 +113,11 @@ async fn stored_state_survives_a_component_swap() {
 async fn update_of_an_unknown_team_is_an_error_and_adds_nothing() {
     let host = Harness::new();
     let err = host
-        .manager
         .update(Harness::spec("T9", guests::ECHO, &[]))
         .await
         .expect_err("unknown team");
     assert!(matches!(err, TeamError::UnknownTeam(_)));
-    assert!(host.manager.is_empty());
+    assert!(host.is_empty());
     host.close().await;
 }
 
@@ -142,10 +138,10 @@ async fn two_teams_never_see_each_other() {
         "[#general] bot: count: 4"
     );
     let teams: Vec<String> = host
-        .manager
-        .list()
+        .host
+        .teams()
         .into_iter()
-        .map(|r| r.team.to_string())
+        .map(|r| r.id.to_string())
         .collect();
     assert_eq!(teams, ["TA", "TB"]);
     host.close().await;
@@ -158,7 +154,6 @@ async fn a_refused_reconfigure_keeps_the_old_config_even_after_a_crash() {
         .await
         .expect("add");
     let err = host
-        .manager
         .update(Harness::spec(
             "T1",
             guests::TRAPPER,
@@ -168,7 +163,7 @@ async fn a_refused_reconfigure_keeps_the_old_config_even_after_a_crash() {
         .expect_err("refused");
     assert!(matches!(err, TeamError::ReconfigureRefused { .. }), "{err}");
     assert_eq!(host.status("T1"), BotStatus::Running, "still serving");
-    let spec = host.manager.spec(&TeamId::from("T1")).expect("spec");
+    let spec = host.spec_of(&TeamId::from("T1")).expect("spec");
     assert_eq!(spec.config.get("v").map(String::as_str), Some("1"));
     host.say("T1", "alice", "#general", "panic").await;
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -176,6 +171,60 @@ async fn a_refused_reconfigure_keeps_the_old_config_even_after_a_crash() {
         host.say("T1", "alice", "#general", "mem").await[1],
         "[#general] bot: mem: 1 config v=1",
         "the fresh instance started from the config the bot accepted"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_removed_team_s_stored_state_is_purged() {
+    let host = Harness::new();
+    host.add("T1", guests::COUNTER, &[]).await.expect("add");
+    host.add("T2", guests::COUNTER, &[]).await.expect("add");
+    for _ in 0..3 {
+        host.say("T1", "alice", "#general", "msg").await;
+    }
+    host.say("T2", "alice", "#general", "msg").await;
+    assert!(host.remove(&TeamId::from("T1")).await);
+    host.add("T1", guests::COUNTER, &[])
+        .await
+        .expect("add again");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 1",
+        "the team came back with nothing stored"
+    );
+    assert_eq!(
+        host.say("T2", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 2",
+        "the other team's state is untouched"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_relink_keeps_stored_state_and_another_source_cannot_remove_the_team() {
+    let host = Harness::new();
+    let t1 = TeamId::from("T1");
+    host.add("T1", guests::COUNTER, &[]).await.expect("add");
+    host.say("T1", "alice", "#general", "msg").await;
+    let err = host
+        .host
+        .remove_as(&TeamSource::File, &t1, StoredState::Purge)
+        .await
+        .expect_err("not the file's team");
+    assert!(matches!(err, ChangeError::NotOwner { .. }), "{err}");
+    assert!(host.host.contains(&t1), "left alone");
+    assert!(
+        host.host
+            .remove_as(&TeamSource::Local, &t1, StoredState::Keep)
+            .await
+            .expect("its own source")
+    );
+    host.add("T1", guests::COUNTER, &[]).await.expect("back");
+    assert_eq!(
+        host.say("T1", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 2",
+        "relinked with its state"
     );
     host.close().await;
 }

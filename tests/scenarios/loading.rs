@@ -1,18 +1,8 @@
 //! Bad components get a clear error and the host keeps serving.
 
-use std::path::PathBuf;
-
 use bothost::runtime::RuntimeError;
 use bothost::team::{BotStatus, TeamError};
-use bothost_tests::{Harness, guests};
-
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bothost-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write");
-    path
-}
+use bothost_tests::{Harness, guests, temp_file};
 
 async fn load_error(host: &Harness, path: &str) -> RuntimeError {
     match host.add("T1", path, &[]).await {
@@ -27,7 +17,7 @@ async fn missing_file_names_the_path() {
     let err = load_error(&host, "/nonexistent/bot.wasm").await;
     assert!(matches!(err, RuntimeError::Read { .. }));
     assert!(err.to_string().contains("/nonexistent/bot.wasm"), "{err}");
-    assert!(host.manager.is_empty(), "nothing added");
+    assert!(host.is_empty(), "nothing added");
     host.close().await;
 }
 
@@ -71,7 +61,30 @@ async fn a_component_for_another_world_names_what_is_missing() {
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
-        text.contains("missing exports: init, reconfigure, on-event, on-timer, shutdown"),
+        text.contains("missing exports: bothost:bot/handler@0.2.0"),
+        "{text}"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_component_for_another_wit_version_names_both_versions() {
+    let host = Harness::new();
+    // What a bot built against the 0.1.0 contract looks like from outside:
+    // it imports the same interfaces at the old version.
+    let component = wat::parse_str(
+        r#"(component
+            (import "bothost:bot/log@0.1.0" (instance
+                (export "log" (func (param "message" string)))))
+        )"#,
+    )
+    .expect("wat");
+    let path = temp_file("old-version.wasm", &component);
+    let err = load_error(&host, path.to_str().expect("utf-8")).await;
+    let text = err.to_string();
+    assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
+    assert!(
+        text.contains("built for bothost:bot@0.1.0; this host serves bothost:bot@0.2.0"),
         "{text}"
     );
     host.close().await;
@@ -92,14 +105,13 @@ async fn an_init_that_fails_leaves_the_team_failed_until_updated() {
         ["[#general] alice: anyone?"],
         "a failed bot gets no events"
     );
-    host.manager
-        .update(Harness::spec(
-            "T1",
-            guests::FAILING_INIT,
-            &[("required", "yes")],
-        ))
-        .await
-        .expect("fixed config starts it");
+    host.update(Harness::spec(
+        "T1",
+        guests::FAILING_INIT,
+        &[("required", "yes")],
+    ))
+    .await
+    .expect("fixed config starts it");
     assert_eq!(host.status("T1"), BotStatus::Running);
     assert_eq!(
         host.say("T1", "alice", "#general", "now?").await[1],

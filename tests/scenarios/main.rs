@@ -2,13 +2,18 @@
 //! the real runtime and team actors, a local chat space in place of Slack.
 
 mod admin;
+mod admission;
+mod availability;
 mod examples;
 mod fake_slack_selftest;
 mod faults;
+mod hostile;
+mod languages;
 mod lifecycle;
 mod loading;
 mod resourcer;
 mod script;
 mod serve;
 mod slack;
+mod slack_connect;
 mod sources;

@@ -5,19 +5,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use bothost::ids::TeamId;
 use bothost::resourcer::{ResourcerConfig, Simulator};
 use bothost::secret::Secret;
-use bothost::sources::ResourcerSource;
+use bothost::shutdown::Shutdown;
+use bothost::sources::{FileTeams, ResourcerSource};
+use bothost::spec::TeamSource;
 use bothost_tests::fake_slack::Workspace;
 use bothost_tests::guests;
-use bothost_tests::slack_env::SlackEnv;
+use bothost_tests::slack_env::{SlackEnv, mention};
 use serde_json::{Map, Value, json};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::watch;
 
 struct World {
     env: SlackEnv,
     sim: Simulator,
-    cancel: CancellationToken,
+    /// Which resourcer session's grace period is over.
+    settled: watch::Receiver<Option<u64>>,
+    scope: Shutdown,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -54,19 +59,16 @@ impl World {
         let mut config = ResourcerConfig::new(sim.url(), "bot-pod-1", Secret::new("bb-token"));
         config.backoff_min = Duration::from_millis(20);
         config.backoff_max = Duration::from_millis(100);
-        let source = ResourcerSource {
-            host: env.host.clone(),
-            bot: PathBuf::from(bot),
-            app: None,
-            grace,
-        };
-        let cancel = CancellationToken::new();
-        let task = tokio::spawn(source.run(config, cancel.clone()));
+        let source = ResourcerSource::new(env.host.clone(), PathBuf::from(bot), None, grace);
+        let settled = source.settled();
+        let scope = Shutdown::new();
+        let task = scope.spawn(source.run(config, scope.child()));
         sim.wait_clients(1).await;
         Self {
             env,
             sim,
-            cancel,
+            settled,
+            scope,
             task,
         }
     }
@@ -83,9 +85,21 @@ impl World {
         self.env.slack.wait_posts(nth).await[nth - 1].text.clone()
     }
 
+    /// Waits until the grace period of resourcer session `session` is over.
+    async fn settled(&mut self, session: u64) {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            self.settled.wait_for(|s| s.is_some_and(|s| s >= session)),
+        )
+        .await
+        .expect("grace period ends")
+        .expect("source running");
+    }
+
     async fn close(self) {
-        self.cancel.cancel();
+        self.scope.cancel();
         self.task.await.expect("source stops");
+        self.scope.close().await;
         self.sim.shutdown().await;
         self.env.close().await;
     }
@@ -128,7 +142,9 @@ async fn add_update_and_remove_resource_drive_the_team() {
 
 #[tokio::test]
 async fn a_reconnect_and_replay_leaves_bots_untouched() {
-    let world = World::start(guests::TRAPPER, Duration::from_millis(300)).await;
+    // A grace period long enough that the replay always lands inside it,
+    // even on a loaded machine; the test waits for its end, not a clock.
+    let mut world = World::start(guests::TRAPPER, Duration::from_secs(1)).await;
     world.sim.add("r-1", resource(&World::ws("T1"), &[]));
     world.sim.add("r-2", resource(&World::ws("T2"), &[]));
     world.env.slack.wait_rtm_connected("T1", 1).await;
@@ -138,8 +154,9 @@ async fn a_reconnect_and_replay_leaves_bots_untouched() {
     world.sim.drop_clients();
     world.sim.wait_clients(2).await;
     assert_eq!(world.sim.auths().len(), 2, "the auth frame is sent again");
-    // Past the grace period: both were re-announced, so both stay.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Past the second session's grace period: both were re-announced,
+    // so both stay.
+    world.settled(2).await;
     assert_eq!(
         world.ask("T1", "mem", 2).await,
         "mem: 2 config v=-",
@@ -156,7 +173,7 @@ async fn a_reconnect_and_replay_leaves_bots_untouched() {
 
 #[tokio::test]
 async fn teams_not_reannounced_within_the_grace_period_are_removed() {
-    let world = World::start(guests::ECHO, Duration::from_millis(200)).await;
+    let world = World::start(guests::ECHO, Duration::from_secs(1)).await;
     world.sim.add("r-1", resource(&World::ws("T1"), &[]));
     world.sim.add("r-2", resource(&World::ws("T2"), &[]));
     world.env.slack.wait_rtm_connected("T2", 1).await;
@@ -170,7 +187,7 @@ async fn teams_not_reannounced_within_the_grace_period_are_removed() {
         .host
         .teams()
         .iter()
-        .map(|t| t.team.to_string())
+        .map(|t| t.id.to_string())
         .collect();
     assert_eq!(teams, ["T1"]);
     world.close().await;
@@ -200,5 +217,83 @@ async fn bad_messages_duplicates_and_unknown_removes_are_never_fatal() {
     );
     assert_eq!(world.env.host.teams().len(), 1);
     assert_eq!(world.sim.auths().len(), 1, "still the first connection");
+    world.close().await;
+}
+
+#[tokio::test]
+async fn a_resource_naming_a_team_of_the_teams_file_is_refused_and_its_removal_leaves_it_alone() {
+    let world = World::start(guests::TRAPPER, Duration::from_secs(30)).await;
+    // T1 is the teams file's, running echo.
+    let dir = std::env::temp_dir().join(format!("bothost-owned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("bothost.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[teams]]\nid = \"T1\"\nbot = \"{}\"\ntoken_env = \"T1_TOKEN\"\n",
+            guests::ECHO
+        ),
+    )
+    .expect("write");
+    let mut file = FileTeams::default();
+    let env = |var: &str| (var == "T1_TOKEN").then(|| "xoxb-T1".to_owned());
+    let report = file
+        .reload(&world.env.host, &path, &env)
+        .await
+        .expect("reload");
+    assert_eq!(report.added, [TeamId::from("T1")]);
+    world.env.slack.wait_rtm_connected("T1", 1).await;
+
+    // The resourcer claims T1 (refused), then adds T2; resources are
+    // applied in order, so once T2 is up the claim has been handled.
+    world
+        .sim
+        .add("r-1", resource(&World::ws("T1"), &[("v", "9")]));
+    world.sim.add("r-2", resource(&World::ws("T2"), &[]));
+    world.env.slack.wait_rtm_connected("T2", 1).await;
+    let t1 = TeamId::from("T1");
+    assert_eq!(world.env.host.owner(&t1), Some(TeamSource::File));
+    let conflicts = world.env.host.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(
+        (
+            &conflicts[0].team,
+            &conflicts[0].owner,
+            &conflicts[0].caller,
+            conflicts[0].action
+        ),
+        (
+            &t1,
+            &TeamSource::File,
+            &TeamSource::Resourcer {
+                resource: "r-1".into()
+            },
+            "add"
+        )
+    );
+
+    // Removing the refused resource does not touch the file's team.
+    world.sim.remove("r-1");
+    world.sim.remove("r-2");
+    world.env.wait_link_gone("T2").await;
+    assert!(
+        world.env.host.contains(&t1),
+        "the file's team is still served"
+    );
+    assert_eq!(world.env.host.owner(&t1), Some(TeamSource::File));
+    assert_eq!(world.env.slack.rtm_connections("T1"), 1, "never relinked");
+    // (T2's trapper said `bye` on its way out.)
+    let n = world.env.slack.posts().len() + 1;
+    let ws = World::ws("T1");
+    world
+        .env
+        .slack
+        .rtm_message("T1", "CT1GENERAL", "UT1ALICE", &mention(&ws, "still mine"));
+    assert_eq!(
+        world.env.slack.wait_posts(n).await[n - 1].text,
+        "still mine",
+        "still the file's echo bot, not the resourcer's"
+    );
+    let _ = std::fs::remove_dir_all(dir);
     world.close().await;
 }

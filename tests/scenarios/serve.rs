@@ -1,8 +1,9 @@
-//! `bothost serve` as a whole (`bothost::app::serve`): a config file with
+//! `bothost serve` as a whole (`bothost::serve::serve`): a config file with
 //! a team and the admin API, the fake Slack behind it, a clean stop.
 
 use std::sync::Arc;
 
+use bothost::serve::ServeOptions;
 use bothost::sources::EnvLookup;
 use bothost_tests::fake_slack::{FakeSlack, Workspace};
 use bothost_tests::guests;
@@ -30,7 +31,7 @@ async fn serves_the_config_file_until_stopped() {
     let env: EnvLookup = Arc::new(|var: &str| (var == "T1_TOKEN").then(|| "xoxb-T1".to_owned()));
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        bothost::app::serve(&config, env, async {
+        bothost::serve::serve(&config, env, &ServeOptions::default(), async {
             let _ = stopped.await;
         })
         .await
@@ -50,12 +51,16 @@ async fn serves_the_config_file_until_stopped() {
 
 /// What `serve` says about `config` when no environment variable is set.
 async fn serve_error(name: &str, config: &str) -> String {
+    serve_error_with(name, config, Arc::new(|_: &str| None)).await
+}
+
+/// What `serve` says about `config` with `env`.
+async fn serve_error_with(name: &str, config: &str, env: EnvLookup) -> String {
     let dir = std::env::temp_dir().join(format!("bothost-serve-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("bothost.toml");
     std::fs::write(&path, config).expect("config");
-    let env: EnvLookup = Arc::new(|_: &str| None);
-    bothost::app::serve(&path, env, std::future::pending())
+    bothost::serve::serve(&path, env, &ServeOptions::default(), std::future::pending())
         .await
         .expect_err("serve refuses")
         .to_string()
@@ -77,5 +82,19 @@ async fn an_admin_section_without_its_token_is_a_clear_error() {
     assert_eq!(
         serve_error("admin", config).await,
         "admin API: environment variable ADMIN_T is not set"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_address_in_use_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
+    let config = format!(
+        "[runtime]\nmax_teams = 2\n\n[admin]\nbind = \"{addr}\"\ntoken_env = \"ADMIN_T\"\n"
+    );
+    let env: EnvLookup = Arc::new(|var: &str| (var == "ADMIN_T").then(|| "admin".to_owned()));
+    assert_eq!(
+        serve_error_with("inuse", &config, env).await,
+        format!("admin API: cannot bind {addr}: address in use")
     );
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bothost::slack::LinkStatus;
+use bothost::chat::LinkStatus;
 use bothost_tests::fake_slack::{Fault, Workspace};
 use bothost_tests::slack_env::{SlackEnv, fast_tuning, mention};
 use bothost_tests::{config_of, guests};
@@ -87,13 +87,7 @@ async fn socket_mode_redeliveries_reach_the_bot_once_and_are_acked_each_time() {
 #[tokio::test]
 async fn two_teams_at_once_never_cross() {
     let env = SlackEnv::start().await;
-    env.app("A1", &["T2"]);
-    let one = env.team("T1", guests::ECHO, None, config_of(&[])).await;
-    let two = env
-        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
-        .await;
-    env.slack.wait_rtm_connected("T1", 1).await;
-    env.slack.wait_socket_connected("A1", 1).await;
+    let (one, two) = env.rtm_and_socket_mode(guests::ECHO).await;
     env.slack.rtm_message(
         "T1",
         &general(&one),
@@ -184,8 +178,11 @@ async fn socket_mode_disconnect_is_make_before_break() {
 
 #[tokio::test]
 async fn socket_mode_reconnects_when_slack_stops_pinging_or_drops() {
+    // Slack pings every 50 ms; the host gives up after 1 s without one: a
+    // 20x margin, so a loaded machine never looks like a dead socket, and
+    // the exact connection count below catches a spurious reconnect.
     let env = SlackEnv::start_with(bothost::slack::Tuning {
-        server_ping_timeout: Duration::from_millis(400),
+        server_ping_timeout: Duration::from_secs(1),
         ..fast_tuning()
     })
     .await;
@@ -204,6 +201,11 @@ async fn socket_mode_reconnects_when_slack_stops_pinging_or_drops() {
     assert!(
         env.slack.socket_pongs("A1") > 0,
         "server pings were answered"
+    );
+    assert_eq!(
+        env.slack.socket_connections("A1"),
+        3,
+        "one reconnect for the silence, one for the drop, none besides"
     );
     env.close().await;
 }
@@ -295,13 +297,7 @@ async fn names_resolve_through_the_directory() {
 #[tokio::test]
 async fn malformed_frames_unknown_events_and_own_messages_are_never_fatal() {
     let env = SlackEnv::start().await;
-    env.app("A1", &["T2"]);
-    let one = env.team("T1", guests::ECHO, None, config_of(&[])).await;
-    let two = env
-        .team("T2", guests::ECHO, Some("A1"), config_of(&[]))
-        .await;
-    env.slack.wait_rtm_connected("T1", 1).await;
-    env.slack.wait_socket_connected("A1", 1).await;
+    let (one, two) = env.rtm_and_socket_mode(guests::ECHO).await;
 
     env.slack.rtm_send_raw("T1", "{not json");
     env.slack
@@ -367,12 +363,13 @@ async fn an_update_with_a_new_token_reconnects_only_that_team() {
     rotated.bot_token = "xoxb-T1-rotated".into();
     env.slack.add_workspace(rotated.clone());
     env.host
-        .update(bothost::config::ResolvedTeam {
+        .update(bothost::spec::TeamSpec {
             id: "T1".into(),
             bot: guests::COUNTER.into(),
             token: bothost::secret::Secret::new(rotated.bot_token.clone()),
             app: None,
             config: config_of(&[("label", "n")]),
+            source: bothost::spec::TeamSource::Admin,
         })
         .await
         .expect("update");
@@ -390,8 +387,10 @@ async fn an_update_with_a_new_token_reconnects_only_that_team() {
 
 #[tokio::test]
 async fn a_slow_slack_is_the_bots_error_not_a_poisoned_instance() {
+    // The post deadline is the thing under test; 1 s leaves the second
+    // post's round trip a wide margin on a loaded machine.
     let env = SlackEnv::start_with(bothost::slack::Tuning {
-        post_wait: Duration::from_millis(300),
+        post_wait: Duration::from_secs(1),
         ..fast_tuning()
     })
     .await;
@@ -400,7 +399,7 @@ async fn a_slow_slack_is_the_bots_error_not_a_poisoned_instance() {
     env.slack
         .fail_next("chat.postMessage", Fault::Slow(Duration::from_secs(3)));
     // The team handles events in order: the second waits for the first,
-    // whose post gives up after 300 ms.
+    // whose post gives up after 1 s.
     env.slack
         .rtm_message("T1", &general(&ws), &alice(&ws), "mem");
     env.slack
@@ -412,5 +411,65 @@ async fn a_slow_slack_is_the_bots_error_not_a_poisoned_instance() {
     );
     let team = env.host.team(&"T1".into()).expect("served");
     assert_eq!(team.bot, bothost::team::BotStatus::Running);
+    env.close().await;
+}
+
+/// Far over the host's 1 MiB cap on what a Slack socket may send it.
+fn oversized_frame(team: &str) -> String {
+    json!({"type": "message", "channel": format!("C{team}GENERAL"), "user": format!("U{team}ALICE"),
+        "text": "x".repeat(2 * 1024 * 1024), "ts": "1.000001"})
+    .to_string()
+}
+
+#[tokio::test]
+async fn an_oversized_rtm_frame_closes_only_that_socket_which_reconnects() {
+    let env = SlackEnv::start().await;
+    let one = env.team("T1", guests::ECHO, None, config_of(&[])).await;
+    let two = env.team("T2", guests::ECHO, None, config_of(&[])).await;
+    env.slack.wait_rtm_connected("T1", 1).await;
+    env.slack.wait_rtm_connected("T2", 1).await;
+    env.slack.rtm_send_raw("T1", &oversized_frame("T1"));
+    env.slack.wait_rtm_connected("T1", 2).await;
+    assert_eq!(
+        env.slack.rtm_connections("T2"),
+        1,
+        "the neighbour's socket stayed"
+    );
+    env.slack.rtm_message(
+        "T2",
+        &general(&two),
+        &alice(&two),
+        &mention(&two, "neighbour"),
+    );
+    assert_eq!(env.slack.wait_posts(1).await[0].text, "neighbour");
+    env.slack
+        .rtm_message("T1", &general(&one), &alice(&one), &mention(&one, "back"));
+    assert_eq!(env.slack.wait_posts(2).await[1].text, "back");
+    assert!(
+        env.slack.posts().iter().all(|p| !p.text.starts_with("xxx")),
+        "the oversized message never reached the bot"
+    );
+    env.close().await;
+}
+
+#[tokio::test]
+async fn an_oversized_socket_mode_frame_closes_only_that_socket_which_reconnects() {
+    let env = SlackEnv::start().await;
+    let rtm = env.team("T1", guests::ECHO, None, config_of(&[])).await;
+    env.slack.wait_rtm_connected("T1", 1).await;
+    let ws = echo_over_socket_mode(&env).await;
+    env.slack.socket_send_raw("A1", &oversized_frame("T2"));
+    env.slack.wait_socket_connected("A1", 2).await;
+    assert_eq!(
+        env.slack.rtm_connections("T1"),
+        1,
+        "the RTM team's socket stayed"
+    );
+    env.slack
+        .socket_event("A1", "T2", said(&ws, "after", "1700000000.000200"));
+    assert_eq!(env.slack.wait_posts(1).await[0].text, "after");
+    env.slack
+        .rtm_message("T1", &general(&rtm), &alice(&rtm), &mention(&rtm, "rtm"));
+    assert_eq!(env.slack.wait_posts(2).await[1].text, "rtm");
     env.close().await;
 }

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bothost::bot_config::BotConfig;
 use bothost::ids::TeamId;
-use bothost::sources::{FileTeams, watch};
+use bothost::secret::Secret;
+use bothost::sources::{FileTeams, WatchStats, watch};
+use bothost::spec::{TeamSource, TeamSpec};
 use bothost::team::BotStatus;
 use bothost_tests::fake_slack::Workspace;
 use bothost_tests::guests;
@@ -118,52 +121,195 @@ async fn teams_file_reload_adds_updates_and_removes_and_a_bad_file_changes_nothi
     env.close().await;
 }
 
+/// A teams file serving T1, applied and then watched.
+struct Watched {
+    dir: PathBuf,
+    base: String,
+    path: PathBuf,
+    stats: tokio::sync::watch::Receiver<WatchStats>,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Watched {
+    async fn start(env: &SlackEnv, name: &str) -> Self {
+        add_workspaces(env, &["T1", "T2"]);
+        let dir = temp_dir(name);
+        let base = env.slack.base_url();
+        let path = teams_file(&dir, &base, &[("T1", guests::ECHO, "")]);
+        let mut file = FileTeams::default();
+        file.reload(&env.host, &path, &env_tokens)
+            .await
+            .expect("initial load");
+        let stats = file.stats();
+        let cancel = CancellationToken::new();
+        let watcher = watch(
+            path.clone(),
+            env.host.clone(),
+            file,
+            Arc::new(env_tokens),
+            cancel.clone(),
+        )
+        .expect("watcher");
+        let task = tokio::spawn(watcher);
+        Self {
+            dir,
+            base,
+            path,
+            stats,
+            cancel,
+            task,
+        }
+    }
+
+    /// Waits until the watcher's counts satisfy `want`.
+    async fn wait(&self, want: fn(&WatchStats) -> bool) -> WatchStats {
+        let mut stats = self.stats.clone();
+        tokio::time::timeout(Duration::from_secs(10), stats.wait_for(want))
+            .await
+            .expect("the watcher reacts")
+            .map(|s| *s)
+            .expect("watcher running")
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        self.task.await.expect("watcher stops");
+    }
+}
+
 #[tokio::test]
 async fn edits_to_a_watched_teams_file_apply_while_running() {
     let env = SlackEnv::start().await;
-    add_workspaces(&env, &["T1", "T2"]);
-    let dir = temp_dir("teams-watch");
-    let base = env.slack.base_url();
-    let path = teams_file(&dir, &base, &[("T1", guests::ECHO, "")]);
-    let mut file = FileTeams::default();
-    file.reload(&env.host, &path, &env_tokens)
+    let watched = Watched::start(&env, "teams-watch").await;
+    let mut changes = env.host.changes();
+    teams_file(&watched.dir, &watched.base, &[("T2", guests::ECHO, "")]);
+    let served = async {
+        loop {
+            let teams = env.host.teams();
+            if teams.len() == 1
+                && teams[0].id.as_str() == "T2"
+                && teams[0].bot == BotStatus::Running
+            {
+                return;
+            }
+            changes.changed().await.expect("host running");
+        }
+    };
+    let served = tokio::time::timeout(Duration::from_secs(10), served)
         .await
-        .expect("initial load");
-    let cancel = CancellationToken::new();
-    let watcher = watch(
-        path.clone(),
-        env.host.clone(),
-        file,
-        Arc::new(env_tokens),
-        cancel.clone(),
-    )
-    .expect("watcher");
-    let task = tokio::spawn(watcher);
-    teams_file(&dir, &base, &[("T2", guests::ECHO, "")]);
-    let served = wait_until(|| {
-        let teams = env.host.teams();
-        teams.len() == 1 && teams[0].team.as_str() == "T2" && teams[0].bot == BotStatus::Running
-    })
-    .await;
+        .is_ok();
     assert!(
         served,
         "the watcher applied the edit: {:?}",
         env.host.teams()
     );
-    cancel.cancel();
-    task.await.expect("watcher stops");
+    watched.stop().await;
     env.close().await;
 }
 
-/// Waits up to 10 s for a condition the host exposes no signal for (file
-/// system notifications arrive on their own thread).
-async fn wait_until(check: impl Fn() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while tokio::time::Instant::now() < deadline {
-        if check() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+#[tokio::test]
+async fn reading_or_rewriting_the_same_teams_file_never_reloads_it() {
+    let env = SlackEnv::start().await;
+    let watched = Watched::start(&env, "teams-settle").await;
+    assert_eq!(watched.stats.borrow().applied, 1);
+    // Reads (what `cat` or the host's own reload do) are not changes.
+    for _ in 0..20 {
+        std::fs::read_to_string(&watched.path).expect("read");
     }
-    check()
+    // The same bytes written again (an editor saving, a config tool) are
+    // looked at, and not applied.
+    let same = std::fs::read(&watched.path).expect("read");
+    std::fs::write(&watched.path, &same).expect("rewrite");
+    let seen = watched.wait(|s| s.checked >= 1).await;
+    assert_eq!(seen.applied, 1, "same content, no reload: {seen:?}");
+
+    // A real change is applied once.
+    teams_file(&watched.dir, &watched.base, &[("T2", guests::ECHO, "")]);
+    let seen = watched.wait(|s| s.applied >= 2).await;
+    assert_eq!(seen.applied, 2, "{seen:?}");
+    let teams: Vec<String> = env.host.teams().iter().map(|t| t.id.to_string()).collect();
+    assert_eq!(teams, ["T2"]);
+    assert!(
+        seen.checked <= 3,
+        "reads are not events worth a look: {seen:?}"
+    );
+    watched.stop().await;
+    env.close().await;
+}
+
+#[tokio::test]
+async fn the_teams_file_changes_only_its_own_teams() {
+    let env = SlackEnv::start().await;
+    let ws = add_workspaces(&env, &["T1", "T2"]);
+    // T1 is the admin API's, running echo.
+    env.host
+        .add(TeamSpec {
+            id: TeamId::from("T1"),
+            bot: PathBuf::from(guests::ECHO),
+            token: Secret::new("xoxb-T1"),
+            app: None,
+            config: BotConfig::new(),
+            source: TeamSource::Admin,
+        })
+        .await
+        .expect("admin team");
+    let dir = temp_dir("teams-owned");
+    let base = env.slack.base_url();
+    let mut file = FileTeams::default();
+    let path = teams_file(
+        &dir,
+        &base,
+        &[("T1", guests::COUNTER, ""), ("T2", guests::ECHO, "")],
+    );
+    let report = file
+        .reload(&env.host, &path, &env_tokens)
+        .await
+        .expect("reload");
+    assert_eq!(report.added, [TeamId::from("T2")]);
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0, TeamId::from("T1"));
+    assert!(
+        report.failed[0].1.contains("belongs to the admin API"),
+        "{report:?}"
+    );
+    let t1 = TeamId::from("T1");
+    assert_eq!(env.host.owner(&t1), Some(TeamSource::Admin));
+    assert_eq!(
+        env.host.handle(&t1).expect("served").spec().bot,
+        PathBuf::from(guests::ECHO),
+        "the admin's bot was not replaced"
+    );
+
+    // A reload repeats the refusal: counted, not piled up.
+    let path = teams_file(
+        &dir,
+        &base,
+        &[
+            ("T1", guests::COUNTER, "label = \"x\""),
+            ("T2", guests::ECHO, ""),
+        ],
+    );
+    let report = file
+        .reload(&env.host, &path, &env_tokens)
+        .await
+        .expect("reload");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    let conflicts = env.host.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!((conflicts[0].action, conflicts[0].count), ("add", 2));
+
+    // Dropping T1 from the file removes nothing: it never was the file's.
+    let path = teams_file(&dir, &base, &[("T2", guests::ECHO, "")]);
+    let report = file
+        .reload(&env.host, &path, &env_tokens)
+        .await
+        .expect("reload");
+    assert!(report.removed.is_empty(), "{report:?}");
+    assert!(env.host.contains(&t1));
+    env.slack.wait_rtm_connected("T1", 1).await;
+    env.slack
+        .rtm_message("T1", "CT1GENERAL", "UT1ALICE", &mention(&ws[0], "mine"));
+    assert_eq!(env.slack.wait_posts(1).await[0].text, "mine");
+    env.close().await;
 }

@@ -1,22 +1,26 @@
 //! Test harness: a host with a local chat space and any number of teams,
 //! so a scenario reads like a story ("alice says hi in #general; the bot
 //! answers"). Everything is real: runtime, team actors, capabilities; only
-//! Slack is replaced by the local space.
+//! Slack is replaced by the local space. The host is built by the same
+//! [`HostBuilder`] as `bothost serve` and `bothost local`.
 
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use bothost::bot_config::BotConfig;
+use bothost::builder::HostBuilder;
+use bothost::host::Host;
 use bothost::ids::TeamId;
 use bothost::local::{ChatLine, LocalSpace};
-use bothost::profile::BotConfig;
-use bothost::runtime::{BotRuntime, RuntimeConfig};
-use bothost::shutdown::Shutdown;
-use bothost::storage::MemoryStore;
-use bothost::team::{BotStatus, TeamError, TeamManager, TeamSpec};
+use bothost::runtime::RuntimeConfig;
+use bothost::secret::Secret;
+use bothost::spec::{TeamSource, TeamSpec};
+use bothost::team::{BotStatus, TeamError, TeamHandle};
 
 pub use bothost_guests as guests;
+pub use bothost_guests::foreign;
 
 pub mod fake_slack;
 pub mod slack_env;
@@ -25,8 +29,7 @@ pub mod slack_env;
 #[derive(Debug)]
 pub struct Harness {
     pub space: Arc<LocalSpace>,
-    pub manager: TeamManager,
-    pub shutdown: Shutdown,
+    pub host: Host,
 }
 
 impl Harness {
@@ -43,39 +46,67 @@ impl Harness {
     /// # Panics
     /// If the runtime cannot be built (a broken test machine).
     pub fn with_config(config: RuntimeConfig) -> Self {
-        let runtime = Arc::new(BotRuntime::new(&config).expect("runtime"));
         let space = Arc::new(LocalSpace::new());
-        let kv = Arc::new(MemoryStore::new(runtime.limits().storage_quota()));
-        let shutdown = Shutdown::new();
-        let manager = TeamManager::new(runtime, space.clone(), kv, shutdown.clone());
-        Self {
-            space,
-            manager,
-            shutdown,
-        }
+        let host = HostBuilder::local(config, space.clone())
+            .build()
+            .expect("host");
+        Self { space, host }
     }
 
     /// The spec of a local team running `bot` with `config`.
     pub fn spec(team: &str, bot: &str, config: &[(&str, &str)]) -> TeamSpec {
         TeamSpec {
-            info: LocalSpace::team_info(team, &format!("Team {team}")),
+            id: TeamId::from(team),
             bot: Path::new(bot).to_path_buf(),
+            token: Secret::new(""),
+            app: None,
             config: config_of(config),
+            source: TeamSource::Local,
         }
     }
 
     /// Adds a local team running `bot`.
     ///
     /// # Errors
-    /// Whatever the manager says.
+    /// Whatever the host says.
     pub async fn add(
         &self,
         team: &str,
         bot: &str,
         config: &[(&str, &str)],
     ) -> Result<(), TeamError> {
-        self.space.add_team(&TeamId::from(team));
-        self.manager.add(Self::spec(team, bot, config)).await
+        self.host.try_add(Self::spec(team, bot, config)).await
+    }
+
+    /// Applies a changed spec.
+    ///
+    /// # Errors
+    /// Whatever the host says.
+    pub async fn update(&self, spec: TeamSpec) -> Result<(), TeamError> {
+        self.host.update(spec).await
+    }
+
+    /// Removes a team; returns whether it was served.
+    pub async fn remove(&self, team: &TeamId) -> bool {
+        self.host.remove(team).await
+    }
+
+    /// A served team's handle.
+    pub fn handle(&self, team: &TeamId) -> Option<TeamHandle> {
+        self.host.handle(team)
+    }
+
+    /// The spec a team is served with.
+    pub fn spec_of(&self, team: &TeamId) -> Option<TeamSpec> {
+        self.host.handle(team).map(|h| h.spec())
+    }
+
+    pub fn len(&self) -> usize {
+        self.host.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.host.is_empty()
     }
 
     /// `user` says `text` in `place` of `team`; returns the transcript lines
@@ -90,7 +121,7 @@ impl Harness {
             .space
             .say(&team, user, &channel, text, None)
             .expect("say");
-        let handle = self.manager.handle(&team).expect("team served");
+        let handle = self.host.handle(&team).expect("team served");
         handle.deliver(event).await.expect("deliver");
         handle.flush().await.expect("flush");
         self.lines()
@@ -110,7 +141,7 @@ impl Harness {
     /// # Panics
     /// If the team is not served.
     pub fn status(&self, team: &str) -> BotStatus {
-        self.manager
+        self.host
             .handle(&TeamId::from(team))
             .expect("team served")
             .status()
@@ -118,8 +149,7 @@ impl Harness {
 
     /// Removes every team and waits for every task.
     pub async fn close(self) {
-        self.manager.shutdown().await;
-        self.shutdown.close().await;
+        self.host.close().await;
     }
 }
 
@@ -129,12 +159,35 @@ impl Default for Harness {
     }
 }
 
+/// A runtime configuration that shares the tests' compile cache, for the
+/// Python and JS components (seconds to compile, milliseconds to load).
+pub fn cached_runtime(max_teams: u32) -> RuntimeConfig {
+    RuntimeConfig {
+        max_teams,
+        cache_dir: Some(guests::COMPILE_CACHE.into()),
+        ..RuntimeConfig::default()
+    }
+}
+
 /// Builds a [`BotConfig`] from pairs.
 pub fn config_of(pairs: &[(&str, &str)]) -> BotConfig {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// Writes `bytes` to a file `name` in this test run's temporary folder
+/// (a bot file for a test to load) and returns its path.
+///
+/// # Panics
+/// If the file cannot be written.
+pub fn temp_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bothost-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
 }
 
 /// Captures this test's log lines (the test runtime is single-threaded, so

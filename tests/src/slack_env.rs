@@ -5,14 +5,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bothost::config::{ResolvedApp, ResolvedTeam};
+use bothost::bot_config::BotConfig;
+use bothost::builder::HostBuilder;
+use bothost::chat::LinkStatus;
+use bothost::host::Host;
 use bothost::ids::TeamId;
-use bothost::profile::BotConfig;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
-use bothost::serve::Host;
-use bothost::shutdown::Shutdown;
-use bothost::slack::{LinkStatus, Tuning};
+use bothost::slack::Tuning;
+use bothost::spec::{AppSpec, TeamSource, TeamSpec};
 
 use crate::fake_slack::{FakeSlack, Workspace};
 
@@ -49,7 +50,9 @@ impl SlackEnv {
             ..RuntimeConfig::default()
         };
         let host = Arc::new(
-            Host::new(&runtime, &slack.base_url(), tuning, Shutdown::new()).expect("host"),
+            HostBuilder::slack(runtime, slack.base_url(), tuning)
+                .build()
+                .expect("host"),
         );
         Self { slack, host }
     }
@@ -73,12 +76,13 @@ impl SlackEnv {
         let ws = Workspace::new(team, &format!("xoxb-{team}-token"));
         self.slack.add_workspace(ws.clone());
         self.host
-            .add(ResolvedTeam {
+            .add(TeamSpec {
                 id: TeamId::from(team),
                 bot: Path::new(bot).to_path_buf(),
                 token: Secret::new(ws.bot_token.clone()),
                 app: app.map(str::to_owned),
                 config,
+                source: TeamSource::Admin,
             })
             .await
             .expect("team added");
@@ -89,10 +93,24 @@ impl SlackEnv {
     pub fn app(&self, app: &str, teams: &[&str]) {
         let token = format!("xapp-{app}-token");
         self.slack.add_app(app, &token, teams);
-        self.host.add_app(ResolvedApp {
+        self.host.add_app(AppSpec {
             id: app.to_owned(),
             token: Secret::new(token),
         });
+    }
+
+    /// The usual pair: team T1 over RTM and team T2 over Socket Mode app
+    /// A1, both running `bot` and connected.
+    ///
+    /// # Panics
+    /// If the host refuses a team or a socket never connects.
+    pub async fn rtm_and_socket_mode(&self, bot: &str) -> (Workspace, Workspace) {
+        self.app("A1", &["T2"]);
+        let one = self.team("T1", bot, None, BotConfig::new()).await;
+        let two = self.team("T2", bot, Some("A1"), BotConfig::new()).await;
+        self.slack.wait_rtm_connected("T1", 1).await;
+        self.slack.wait_socket_connected("A1", 1).await;
+        (one, two)
     }
 
     /// Waits (up to 10 s) until the team's link status satisfies `want`.
@@ -100,36 +118,41 @@ impl SlackEnv {
     /// # Panics
     /// On timeout, with the last status seen.
     pub async fn wait_link(&self, team: &str, want: impl Fn(&LinkStatus) -> bool) -> LinkStatus {
-        let link = self
+        let mut rx = self
             .host
-            .hub()
-            .link(&TeamId::from(team))
+            .handle(&TeamId::from(team))
+            .and_then(|h| h.link_status())
             .expect("team linked");
-        let mut rx = link.subscribe();
-        let seen = tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|s| want(s))).await;
+        let seen = tokio::time::timeout(Duration::from_secs(10), rx.wait_for(|s| want(s)))
+            .await
+            .map(|seen| seen.map(|s| s.clone()));
         match seen {
-            Ok(Ok(status)) => status.clone(),
+            Ok(Ok(status)) => status,
             _ => panic!(
                 "team {team}: link status never matched; last {}",
-                link.status()
+                *rx.borrow()
             ),
         }
     }
 
-    /// Waits (up to 10 s) until the team is no longer served.
+    /// Waits (up to 10 s) until the team is no longer served (its link
+    /// closed with it).
     ///
     /// # Panics
     /// On timeout.
     pub async fn wait_link_gone(&self, team: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         let id = TeamId::from(team);
-        while self.host.hub().link(&id).is_some() || self.host.manager().handle(&id).is_some() {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "team {team} still served"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let mut changes = self.host.changes();
+        let gone = async {
+            while self.host.contains(&id) {
+                if changes.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), gone)
+            .await
+            .unwrap_or_else(|_| panic!("team {team} still served"));
     }
 
     pub async fn close(self) {

@@ -1,60 +1,92 @@
 //! Admin API handlers. Every error answers JSON `{"ok": false, "error"}`
-//! with a fitting status; none panics on input.
+//! with a fitting status; none panics on input. Every change (add, update,
+//! remove) is logged with the team, the source and the outcome: the audit
+//! trail of who changed what through the API.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::AdminState;
-use super::dto::{TeamRequest, TeamView, TokenCheck, TokenInfo};
-use crate::config::ResolvedTeam;
+use super::dto::{TokenCheck, TokenInfo};
+use super::reply::{ApiError, Body, TeamPath, error};
 use crate::ids::TeamId;
-use crate::serve::HostError;
+use crate::spec::{TeamSource, TeamSpec};
 use crate::team::TeamError;
 
 type Shared = State<Arc<AdminState>>;
 
-fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    (
-        status,
-        Json(json!({"ok": false, "error": message.to_string()})),
-    )
-        .into_response()
+/// Logs the outcome of a change made through the API, then answers: the
+/// reason of a refusal is what the client is told (a team error never
+/// holds a token).
+fn audited(
+    op: &'static str,
+    team: &TeamId,
+    result: Result<(), ApiError>,
+    done: &'static str,
+    answer: impl FnOnce() -> Response,
+) -> Response {
+    match result {
+        Ok(()) => {
+            tracing::info!(%team, source = "admin", op, outcome = done, "admin: team {done}");
+            answer()
+        }
+        Err(e) => {
+            tracing::warn!(
+                %team,
+                source = "admin",
+                op,
+                outcome = "refused",
+                status = e.status.as_u16(),
+                error = %e.message,
+                "admin: {op} refused"
+            );
+            e.into_response()
+        }
+    }
 }
 
-fn host_error(e: &HostError) -> Response {
+fn team_error(e: &TeamError) -> ApiError {
     let status = match e {
-        HostError::Team(TeamError::UnknownTeam(_)) => StatusCode::NOT_FOUND,
-        HostError::Team(TeamError::Load(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-        HostError::Team(TeamError::InitRefused { .. } | TeamError::ReconfigureRefused { .. }) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        HostError::Slack(_) => StatusCode::BAD_GATEWAY,
+        TeamError::UnknownTeam(_) => StatusCode::NOT_FOUND,
+        TeamError::Load(_)
+        | TeamError::InitRefused { .. }
+        | TeamError::ReconfigureRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        TeamError::Link(_) => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    error(status, e)
+    ApiError::new(status, e)
 }
 
-fn join_error(e: &tokio::task::JoinError) -> HostError {
-    HostError::Aborted(e.to_string())
+/// A request's team, marked as the admin API's.
+fn admin_spec(mut spec: TeamSpec) -> TeamSpec {
+    spec.source = TeamSource::Admin;
+    spec
 }
 
-fn resolved(req: TeamRequest) -> ResolvedTeam {
-    ResolvedTeam {
-        id: req.id,
-        bot: req.bot,
-        token: req.token,
-        app: req.app,
-        config: req.config,
+/// Runs a team operation as a task of the host, so it completes even if
+/// the client disconnects mid-request.
+async fn to_completion<T: Send + 'static>(
+    state: &AdminState,
+    op: impl Future<Output = Result<T, TeamError>> + Send + 'static,
+) -> Result<T, ApiError> {
+    match state.host.tasks().spawn(op).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(team_error(&e)),
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("operation aborted: {e}"),
+        )),
     }
 }
 
 pub(super) async fn health(State(state): Shared) -> Response {
-    Json(json!({"ok": true, "teams": state.host.manager().len()})).into_response()
+    Json(json!({"ok": true, "teams": state.host.len()})).into_response()
 }
 
 pub(super) async fn metrics(State(state): Shared) -> Response {
@@ -69,76 +101,137 @@ pub(super) async fn metrics(State(state): Shared) -> Response {
 }
 
 pub(super) async fn list(State(state): Shared) -> Response {
-    let teams: Vec<TeamView> = state
-        .host
-        .teams()
-        .into_iter()
-        .map(|t| TeamView {
-            id: t.team,
-            component: t.component,
-            digest: t.digest,
-            bot: t.bot,
-            link: t.link,
-        })
-        .collect();
-    Json(json!({"ok": true, "teams": teams})).into_response()
+    Json(json!({"ok": true, "teams": state.host.teams()})).into_response()
 }
 
-pub(super) async fn add(State(state): Shared, Json(req): Json<TeamRequest>) -> Response {
-    let id = req.id.clone();
-    if state.host.manager().handle(&id).is_some() {
-        return error(StatusCode::CONFLICT, format!("team {id} is already served"));
+pub(super) async fn add(State(state): Shared, Body(spec): Body<TeamSpec>) -> Response {
+    let id = spec.id.clone();
+    if state.host.contains(&id) {
+        let refused = Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("team {id} is already served"),
+        ));
+        return audited("add", &id, refused, "added", || {
+            StatusCode::CONFLICT.into_response()
+        });
     }
-    // Run to completion even if the client disconnects mid-request.
     let host = state.host.clone();
-    let task = state
-        .host
-        .tasks()
-        .spawn(async move { host.add(resolved(req)).await });
-    match task.await.unwrap_or_else(|e| Err(join_error(&e))) {
-        Ok(()) => (StatusCode::CREATED, Json(json!({"ok": true, "team": id}))).into_response(),
-        Err(e) => host_error(&e),
+    let result = to_completion(&state, async move { host.try_add(admin_spec(spec)).await }).await;
+    // Registered but not running (the chat is unreachable, the bot refused
+    // its config): accepted, and the state says why.
+    if result.is_err()
+        && let Some(view) = state.host.team(&id)
+    {
+        tracing::warn!(team = %id, source = "admin", op = "add", outcome = "accepted", bot = %view.bot, "admin: team added, not running yet");
+        return (
+            StatusCode::ACCEPTED,
+            Json(json!({"ok": true, "team": id, "state": view})),
+        )
+            .into_response();
     }
+    audited("add", &id, result, "added", || {
+        (StatusCode::CREATED, Json(json!({"ok": true, "team": id}))).into_response()
+    })
 }
 
 pub(super) async fn update(
     State(state): Shared,
-    Path(id): Path<String>,
-    Json(req): Json<TeamRequest>,
+    TeamPath(id): TeamPath,
+    Body(spec): Body<TeamSpec>,
 ) -> Response {
-    if req.id.as_str() != id {
-        return error(
+    let result = if spec.id != id {
+        Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "team id in the path and body differ",
-        );
-    }
-    let host = state.host.clone();
-    let task = state
-        .host
-        .tasks()
-        .spawn(async move { host.update(resolved(req)).await });
-    match task.await.unwrap_or_else(|e| Err(join_error(&e))) {
-        Ok(()) => Json(json!({"ok": true, "team": id})).into_response(),
-        Err(e) => host_error(&e),
-    }
-}
-
-pub(super) async fn remove(State(state): Shared, Path(id): Path<String>) -> Response {
-    let host = state.host.clone();
-    let team = TeamId::new(id.clone());
-    let task = state
-        .host
-        .tasks()
-        .spawn(async move { host.remove(&team).await });
-    if task.await.unwrap_or(false) {
-        StatusCode::NO_CONTENT.into_response()
+        ))
     } else {
-        error(StatusCode::NOT_FOUND, format!("team {id} is not served"))
-    }
+        let host = state.host.clone();
+        to_completion(&state, async move {
+            host.update_as_operator(admin_spec(spec)).await
+        })
+        .await
+    };
+    // The operator may change any team; the answer says so when it was
+    // another source's (the team stays that source's).
+    let (result, owner) = match result {
+        Ok(owner) => (Ok(()), owner),
+        Err(e) => (Err(e), None),
+    };
+    audited("update", &id, result, "updated", || match owner {
+        Some(owner) => Json(json!({
+            "ok": true,
+            "team": id,
+            "owner": owner,
+            "warning": format!("team {id} belongs to {owner}; updated by the operator"),
+        }))
+        .into_response(),
+        None => Json(json!({"ok": true, "team": id})).into_response(),
+    })
 }
 
-pub(super) async fn check_token(State(state): Shared, Json(req): Json<TokenCheck>) -> Response {
-    let info = match state.host.check_token(&req.token).await {
+pub(super) async fn remove(State(state): Shared, TeamPath(team): TeamPath) -> Response {
+    let host = state.host.clone();
+    let removing = team.clone();
+    let task = state
+        .host
+        .tasks()
+        .spawn(async move { host.remove_as_operator(&removing).await });
+    let owner = task.await.ok().flatten();
+    let result = match owner {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("team {team} is not served"),
+        )),
+    };
+    audited("remove", &team, result, "removed", || match owner {
+        // Removed all the same; the answer says whose it was, since that
+        // source may add it again.
+        Some(owner) if owner != TeamSource::Admin => Json(json!({
+            "ok": true,
+            "team": team,
+            "owner": owner,
+            "warning": format!("team {team} belonged to {owner}; removed by the operator"),
+        }))
+        .into_response(),
+        _ => StatusCode::NO_CONTENT.into_response(),
+    })
+}
+
+/// Ends a team's quarantine now (an operator's decision).
+pub(super) async fn release(State(state): Shared, TeamPath(team): TeamPath) -> Response {
+    let result = match state.host.handle(&team) {
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("team {team} is not served"),
+        )),
+        Some(handle) => match handle.release().await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("team {team} is not quarantined"),
+            )),
+            Err(e) => Err(team_error(&e)),
+        },
+    };
+    audited("release", &team, result, "released", || {
+        Json(json!({"ok": true, "team": team})).into_response()
+    })
+}
+
+/// Changes refused because the team belongs to another source.
+pub(super) async fn conflicts(State(state): Shared) -> Response {
+    Json(json!({"ok": true, "conflicts": state.host.conflicts()})).into_response()
+}
+
+pub(super) async fn check_token(State(state): Shared, Body(req): Body<TokenCheck>) -> Response {
+    let Some(slack) = state.host.slack() else {
+        return error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this host serves no Slack teams",
+        );
+    };
+    let info = match slack.web().auth_test(&req.token).await {
         Ok(auth) => TokenInfo {
             ok: true,
             team_id: Some(auth.team_id.to_string()),

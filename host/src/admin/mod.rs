@@ -2,6 +2,9 @@
 //! a team, check a token (slack-bot-manager's add_token, update_token,
 //! remove_token, check_token), health and Prometheus metrics. Off unless
 //! configured; every route but `/health` needs the admin bearer token.
+//! The admin API is the operator: it may update or remove any team, also
+//! one the teams file or the resourcer added (logged, and said in the
+//! answer; the team keeps its owner).
 //!
 //! | route | |
 //! |---|---|
@@ -11,21 +14,24 @@
 //! | `POST /teams` | add: `{"id","bot","token","app"?,"config"?}` |
 //! | `PUT /teams/{id}` | update (same body) |
 //! | `DELETE /teams/{id}` | remove |
+//! | `GET /conflicts` | changes refused because another source owns the team |
 //! | `POST /tokens/check` | `{"token"}` → what `auth.test` says |
 
 mod auth;
 mod dto;
 mod handlers;
+mod reply;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post, put};
+use thiserror::Error;
 use tokio::net::TcpListener;
 
+use crate::host::Host;
 use crate::secret::Secret;
-use crate::serve::Host;
 use crate::shutdown::Shutdown;
 
 /// What the handlers share.
@@ -45,6 +51,8 @@ pub fn router(state: Arc<AdminState>) -> Router {
             put(handlers::update).delete(handlers::remove),
         )
         .route("/tokens/check", post(handlers::check_token))
+        .route("/teams/{id}/release", post(handlers::release))
+        .route("/conflicts", get(handlers::conflicts))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,
@@ -52,7 +60,32 @@ pub fn router(state: Arc<AdminState>) -> Router {
     Router::new()
         .route("/health", get(handlers::health))
         .merge(protected)
+        .fallback(reply::not_found)
+        .method_not_allowed_fallback(reply::method_not_allowed)
         .with_state(state)
+}
+
+/// Why the API could not start.
+#[derive(Debug, Error)]
+pub enum AdminError {
+    /// Names the address: "address in use" alone does not say which of a
+    /// host's listeners collided.
+    #[error("cannot bind {addr}: {}", bind_reason(.source))]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+fn bind_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => "address in use".into(),
+        std::io::ErrorKind::AddrNotAvailable => "no such local address".into(),
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges)".into()
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Binds `addr` and serves the API until `shutdown` is cancelled; returns
@@ -64,10 +97,12 @@ pub async fn start(
     addr: SocketAddr,
     state: Arc<AdminState>,
     shutdown: &Shutdown,
-) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(addr).await?;
-    let bound = listener.local_addr()?;
-    let app = router(state);
+) -> Result<SocketAddr, AdminError> {
+    let bind = |source| AdminError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind)?;
+    let bound = listener.local_addr().map_err(bind)?;
+    // Connect info: refusals are logged with the client's address.
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.token().clone();
     shutdown.spawn(async move {
         let served = axum::serve(listener, app)

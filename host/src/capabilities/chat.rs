@@ -2,13 +2,23 @@
 //! team only. Text is length-checked and posts are budgeted before the
 //! backend sees them.
 
-use super::Capabilities;
+use super::bindings::chat::{self as wit, Host};
+use super::convert as conv;
+use super::{Capabilities, PostBudget};
 use crate::chat::{ChatError, MAX_TEXT_CHARS, OutgoingMessage};
-use crate::ids::{ChannelId, Ts, UserId};
-use crate::runtime::bindings::chat::{self as wit, Host};
-use crate::runtime::convert as conv;
+use crate::ids::{ChannelId, TeamId, Ts, UserId};
 
 type Answer<T> = wasmtime::Result<Result<T, wit::ChatError>>;
+
+/// Takes one call from `budget`, or says the bot is over it.
+fn spend(budget: &mut PostBudget, team: &TeamId, what: &str) -> Result<(), ChatError> {
+    if budget.try_take() {
+        Ok(())
+    } else {
+        tracing::debug!(%team, what, "call refused: over the bot's budget");
+        Err(ChatError::RateLimited)
+    }
+}
 
 impl Capabilities {
     fn check_text(text: &str) -> Result<(), ChatError> {
@@ -21,19 +31,19 @@ impl Capabilities {
     }
 
     fn spend_post(&mut self) -> Result<(), ChatError> {
-        if self.posts.try_take() {
-            Ok(())
-        } else {
-            tracing::debug!(team = %self.team, "post refused: over the bot's post budget");
-            Err(ChatError::RateLimited)
-        }
+        spend(&mut self.posts, &self.team, "post")
+    }
+
+    fn spend_action(&mut self) -> Result<(), ChatError> {
+        spend(&mut self.actions, &self.team, "action")
     }
 
     async fn post(&mut self, message: OutgoingMessage) -> Answer<wit::MessageRef> {
+        super::check_argument("text", message.text.len())?;
         let result = async {
             Self::check_text(&message.text)?;
             self.spend_post()?;
-            self.chat.post(&self.team, message).await
+            self.chat.post(message).await
         }
         .await;
         Ok(result.map(conv::message_ref).map_err(conv::chat_error))
@@ -65,57 +75,69 @@ impl Host for Capabilities {
     }
 
     async fn update_message(&mut self, channel: String, ts: String, text: String) -> Answer<()> {
+        super::check_argument("text", text.len())?;
         let result = async {
             Self::check_text(&text)?;
             self.spend_post()?;
             self.chat
-                .update(&self.team, &ChannelId::new(channel), &Ts::new(ts), text)
+                .update(&ChannelId::new(channel), &Ts::new(ts), text)
                 .await
         }
         .await;
         Ok(result.map_err(conv::chat_error))
     }
 
+    // Reactions, typing and opening a DM are Web API calls (or socket
+    // frames) too: they have a budget of their own (the same rates as
+    // posts), so no call of the chat interface is free to spam.
     async fn add_reaction(&mut self, channel: String, ts: String, name: String) -> Answer<()> {
-        let result = self
-            .chat
-            .react(&self.team, &ChannelId::new(channel), &Ts::new(ts), &name)
-            .await;
+        let result = async {
+            self.spend_action()?;
+            self.chat
+                .react(&ChannelId::new(channel), &Ts::new(ts), &name)
+                .await
+        }
+        .await;
         Ok(result.map_err(conv::chat_error))
     }
 
     async fn typing(&mut self, channel: String) -> Answer<()> {
-        let result = self.chat.typing(&self.team, &ChannelId::new(channel)).await;
+        let result = async {
+            self.spend_action()?;
+            self.chat.typing(&ChannelId::new(channel)).await
+        }
+        .await;
         Ok(result.map_err(conv::chat_error))
     }
 
     async fn open_direct(&mut self, user: String) -> Answer<String> {
-        let result = self.chat.open_direct(&self.team, &UserId::new(user)).await;
+        let result = async {
+            self.spend_action()?;
+            self.chat.open_direct(&UserId::new(user)).await
+        }
+        .await;
         Ok(result.map(ChannelId::into_string).map_err(conv::chat_error))
     }
 
     async fn user_info(&mut self, user: String) -> Answer<wit::User> {
-        let result = self.chat.user_info(&self.team, &UserId::new(user)).await;
+        let result = self.chat.user_info(&UserId::new(user)).await;
         Ok(result.map(conv::user).map_err(conv::chat_error))
     }
 
     async fn channel_info(&mut self, channel: String) -> Answer<wit::Channel> {
-        let result = self
-            .chat
-            .channel_info(&self.team, &ChannelId::new(channel))
-            .await;
+        let result = self.chat.channel_info(&ChannelId::new(channel)).await;
         Ok(result.map(conv::channel).map_err(conv::chat_error))
     }
 
     async fn find_user(&mut self, name: String) -> Answer<Option<wit::User>> {
         let name = name.trim_start_matches('@');
-        let result = self.chat.find_user(&self.team, name).await;
+        let result = self.chat.find_user(name).await;
         Ok(result.map(|u| u.map(conv::user)).map_err(conv::chat_error))
     }
 
     async fn find_channel(&mut self, name: String) -> Answer<Option<wit::Channel>> {
         let name = name.trim_start_matches('#');
-        let result = self.chat.find_channel(&self.team, name).await;
+        let result = self.chat.find_channel(name).await;
         Ok(result
             .map(|c| c.map(conv::channel))
             .map_err(conv::chat_error))

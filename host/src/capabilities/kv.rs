@@ -1,7 +1,7 @@
 //! `bothost:bot/kv`: the team's key-value state.
 
 use super::Capabilities;
-use crate::runtime::bindings::kv::{Host, KvError};
+use super::bindings::kv::{Host, KvError};
 use crate::storage::StorageError;
 
 type Answer<T> = wasmtime::Result<Result<T, KvError>>;

@@ -2,24 +2,23 @@
 //! Messages are capped and control characters escaped.
 
 use super::Capabilities;
-use crate::runtime::bindings::log::{Host, Level};
-use crate::runtime::output::sanitize;
-
-/// Longest log message kept, in bytes.
-const MAX_MESSAGE: usize = 4096;
+use super::bindings::log::{Host, Level};
+use crate::log_budget::{Admit, MAX_LINE as MAX_MESSAGE};
+use crate::text::{sanitize, truncate};
 
 impl Host for Capabilities {
     fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        super::check_argument("message", message.len())?;
         let mut message = message;
-        if message.len() > MAX_MESSAGE {
-            let mut cut = MAX_MESSAGE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
+        truncate(&mut message, MAX_MESSAGE);
+        let team = &self.team;
+        let Admit::Yes { dropped } = self.log.admit(message.len()) else {
+            return Ok(());
+        };
+        if dropped > 0 {
+            tracing::warn!(%team, dropped, "bot log lines dropped (over the bot's log rate)");
         }
         let message = sanitize(&message);
-        let team = &self.team;
         match level {
             Level::Trace => tracing::trace!(target: "bot", %team, "{message}"),
             Level::Debug => tracing::debug!(target: "bot", %team, "{message}"),

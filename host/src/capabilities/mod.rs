@@ -1,24 +1,34 @@
-//! Host capabilities granted to bots, one file per WIT interface. Each
-//! implements the generated host trait on [`Capabilities`], and reaches the
-//! outside only through the adapter traits (`ChatBackend`, `KvStore`). The
-//! team id comes from here, never from the guest, so a bot cannot reach
-//! another team.
+//! Host capabilities granted to bots: the one `bindgen!` of the WIT
+//! contract, the conversions to the host's types, the world the runtime
+//! hosts ([`BotWorld`]), typed calls into a bot ([`Bot`]), and one file per
+//! WIT interface implementing its generated host trait on
+//! [`Capabilities`]. They reach the outside only through the adapter
+//! traits (`ChatBackend`, `KvStore`). The team id comes from here, never
+//! from the guest, so a bot cannot reach another team.
 
+mod bindings;
+mod bot;
 mod chat;
+mod convert;
 mod kv;
 mod log;
 mod post_budget;
 mod timer_set;
 mod timers;
+mod world;
 
 use std::sync::Arc;
 
+pub use bot::{Bot, BotFailure, BotRuntime, CallResult, Compiled};
 pub use post_budget::PostBudget;
 pub use timer_set::{TimerError, TimerSet};
+pub use world::BotWorld;
 
 use crate::chat::ChatBackend;
+use crate::counters::TeamCounters;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
+use crate::log_budget::LogBudget;
 use crate::storage::KvStore;
 
 /// Everything a bot instance may use, bound to its team.
@@ -28,6 +38,10 @@ pub struct Capabilities {
     kv: Arc<dyn KvStore>,
     timers: TimerSet,
     posts: PostBudget,
+    /// Reactions, typing and opening DMs: calls too, with a budget of
+    /// their own so a bot's posts are not starved by them.
+    actions: PostBudget,
+    log: Arc<LogBudget>,
 }
 
 impl std::fmt::Debug for Capabilities {
@@ -40,11 +54,14 @@ impl std::fmt::Debug for Capabilities {
 }
 
 impl Capabilities {
+    /// Capabilities bound to `team`; what the bot drops (log lines) is
+    /// counted in `counters`.
     pub fn new(
         team: TeamId,
         chat: Arc<dyn ChatBackend>,
         kv: Arc<dyn KvStore>,
         limits: &BotLimits,
+        counters: Arc<TeamCounters>,
     ) -> Self {
         Self {
             team,
@@ -52,7 +69,14 @@ impl Capabilities {
             kv,
             timers: TimerSet::new(limits.max_timers),
             posts: PostBudget::new(limits.posts_per_minute, limits.post_burst),
+            actions: PostBudget::new(limits.posts_per_minute, limits.post_burst),
+            log: Arc::new(LogBudget::new(limits, counters)),
         }
+    }
+
+    /// The team's log budget, shared by `log` and the guest's output.
+    pub fn log_budget(&self) -> &Arc<LogBudget> {
+        &self.log
     }
 
     /// The team these capabilities are bound to.
@@ -63,7 +87,31 @@ impl Capabilities {
     pub fn timers_mut(&mut self) -> &mut TimerSet {
         &mut self.timers
     }
+
+    /// Points the bot's chat calls at a new link of the same team (after
+    /// its token changed).
+    pub fn set_chat(&mut self, chat: Arc<dyn ChatBackend>) {
+        self.chat = chat;
+    }
+}
+
+/// Largest text a `log` or `chat` call takes, in bytes. A bigger one is a
+/// trap: the bot asked the host to copy far more than any such call needs
+/// (a message is at most 4,000 characters), and the copy has already cost
+/// the host's CPU, which is charged. Key-value calls answer with their own
+/// errors (`invalid-key`, `quota-exceeded`), as a too-big value is an easy
+/// mistake for a well-meaning bot.
+pub(crate) const MAX_ARGUMENT: usize = 1 << 20;
+
+/// Traps a call whose `what` argument is over [`MAX_ARGUMENT`].
+fn check_argument(what: &str, len: usize) -> wasmtime::Result<()> {
+    if len > MAX_ARGUMENT {
+        return Err(wasmtime::format_err!(
+            "host-call argument `{what}` of {len} bytes is over the {MAX_ARGUMENT}-byte limit"
+        ));
+    }
+    Ok(())
 }
 
 /// `bothost:bot/types` has no functions; the generated trait is empty.
-impl crate::runtime::bindings::types::Host for Capabilities {}
+impl bindings::types::Host for Capabilities {}

@@ -108,6 +108,27 @@ impl TimerSet {
         }
         due.into_iter().map(|(_, name)| name).collect()
     }
+
+    /// The earliest timer due at `now`, popped as [`pop_due`](Self::pop_due)
+    /// does; the others stay due. For a caller that may have to stop
+    /// between timers without losing the one-shot ones.
+    pub fn pop_next_due(&mut self, now: Instant) -> Option<String> {
+        let (name, _) = self
+            .timers
+            .iter()
+            .filter(|(_, t)| t.due <= now)
+            .min_by_key(|(name, t)| (t.due, (*name).clone()))?;
+        let name = name.clone();
+        let periodic = self.timers.get_mut(&name).and_then(|t| {
+            let every = t.every?;
+            t.due = (t.due + every).max(now + every / 2);
+            Some(())
+        });
+        if periodic.is_none() {
+            self.timers.remove(&name);
+        }
+        Some(name)
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +149,24 @@ mod tests {
         );
         assert_eq!(set.len(), 1, "one-shot removed, periodic kept");
         assert_eq!(set.next_due(), Some(start + Duration::from_secs(30)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn timers_can_be_taken_one_at_a_time_without_losing_the_rest() {
+        let mut set = TimerSet::new(4);
+        set.set("b", 5, false).expect("set");
+        set.set("a", 5, false).expect("set");
+        set.set("tick", 3, true).expect("set");
+        let later = Instant::now() + Duration::from_secs(6);
+        assert_eq!(set.pop_next_due(later).as_deref(), Some("tick"));
+        assert_eq!(
+            set.pop_next_due(later).as_deref(),
+            Some("a"),
+            "same time: by name"
+        );
+        assert_eq!(set.len(), 2, "b is still due, tick rescheduled");
+        assert_eq!(set.pop_next_due(later).as_deref(), Some("b"));
+        assert_eq!(set.pop_next_due(later), None);
     }
 
     #[tokio::test(start_paused = true)]

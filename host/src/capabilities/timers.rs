@@ -1,7 +1,7 @@
 //! `bothost:bot/timers`: named timers held by the host for the team.
 
+use super::bindings::timers::{self as wit, Host};
 use super::{Capabilities, TimerError};
-use crate::runtime::bindings::timers::{self as wit, Host};
 
 fn timer_error(e: TimerError) -> wit::TimerError {
     match e {

@@ -1,14 +1,18 @@
-//! Local mode: run any bot with no Slack at all, in a terminal chat or from
-//! a script, against a simulated team.
+//! The local space: simulated teams (channels, users, a transcript) with
+//! no network. An adapter like Slack: it implements the chat port, so any
+//! host can serve its teams. `bothost local` ([`crate::local_mode`]) and
+//! the scenario tests build hosts with it.
 
-mod driver;
-mod script;
-mod session;
+mod actions;
+mod chat;
+mod link;
 mod space;
 mod transcript;
+mod world;
 
-pub use driver::{Cursor, Flow, LINE_PACE, run_script, run_step, run_terminal};
-pub use script::{HELP, Step, parse_config, parse_line, parse_script};
-pub use session::{LOCAL_TEAM, LocalSession, SessionError};
-pub use space::{BOT_USER, LocalError, LocalSpace};
+pub use actions::{ReactionChange, app_mention_of, with_mention};
+pub use chat::LocalChat;
+pub use link::LocalConnector;
+pub use space::{LocalError, LocalSpace};
 pub use transcript::{ChatLine, LineKind, short_ts};
+pub use world::BOT_USER;

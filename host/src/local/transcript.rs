@@ -14,6 +14,22 @@ pub enum LineKind {
     Edit { ts: Ts },
     /// A reaction added to the message `ts`.
     Reaction { ts: Ts, name: String },
+    /// A reaction taken off the message `ts`.
+    Unreaction { ts: Ts, name: String },
+    /// The user joined the channel of the line.
+    Joined,
+    /// The user left the channel of the line.
+    Left,
+    /// The user created the channel of the line.
+    Created,
+    /// The user renamed the channel of the line, which was `#from`.
+    Renamed { from: String },
+    /// The user joined the team (the place is `team`).
+    TeamJoin,
+    /// The user ran a slash command; the line's text is its argument.
+    Slash { command: String },
+    /// Something the host did on request (a new config).
+    Info,
     /// A note from the host (status changes, refused input).
     Note,
 }
@@ -67,6 +83,29 @@ impl fmt::Display for ChatLine {
                     short_ts(ts)
                 )
             }
+            LineKind::Unreaction { ts, name } => {
+                write!(
+                    f,
+                    "{} removed :{}: from {}",
+                    self.user_name,
+                    name,
+                    short_ts(ts)
+                )
+            }
+            LineKind::Joined => write!(f, "{} joined", self.user_name),
+            LineKind::Left => write!(f, "{} left", self.user_name),
+            LineKind::Created => write!(f, "{} created {}", self.user_name, self.place),
+            LineKind::Renamed { from } => {
+                write!(f, "{} renamed #{from} to {}", self.user_name, self.place)
+            }
+            LineKind::TeamJoin => write!(f, "{} joined the team", self.user_name),
+            LineKind::Slash { command } if self.text.is_empty() => {
+                write!(f, "{} ran {command}", self.user_name)
+            }
+            LineKind::Slash { command } => {
+                write!(f, "{} ran {command} {}", self.user_name, self.text)
+            }
+            LineKind::Info => f.write_str(&self.text),
             LineKind::Note => write!(f, "! {}", self.text),
         }
     }

@@ -21,8 +21,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 use super::protocol::{Auth, ServerMessage, parse};
+use crate::backoff::Backoff;
 use crate::secret::Secret;
-use crate::slack::{Backoff, Tuning};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -153,12 +153,7 @@ pub async fn run(
     notices: mpsc::Sender<Notice>,
     cancel: CancellationToken,
 ) {
-    let tuning = Tuning {
-        backoff_min: config.backoff_min,
-        backoff_max: config.backoff_max,
-        ..Tuning::default()
-    };
-    let mut backoff = Backoff::new(&tuning);
+    let mut backoff = Backoff::new(config.backoff_min, config.backoff_max).jittered();
     let mut session = 0u64;
     let out = Outbox {
         notices: &notices,
@@ -181,7 +176,7 @@ pub async fn run(
                     return;
                 };
                 if healthy {
-                    backoff.reset();
+                    backoff.succeed();
                 }
                 tracing::warn!(session, %reason, "resourcer: disconnected");
                 if out
@@ -193,10 +188,10 @@ pub async fn run(
                 }
             }
         }
-        let delay = backoff.next_delay();
+        let delay = backoff.fail();
         tracing::debug!(
             ?delay,
-            attempt = backoff.attempts(),
+            attempt = backoff.failures(),
             "resourcer: reconnecting"
         );
         tokio::select! {

@@ -20,7 +20,9 @@ pub use client::{Notice, ResourcerConfig, ResourcerError, run};
 pub use protocol::{
     Auth, ProtocolError, RemoveMessage, Resource, ResourceId, ResourceMessage, ServerMessage, parse,
 };
-pub use sim::{Simulator, run_console};
+pub use sim::{ConsoleEnd, Simulator, run_console};
 
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod fuzz_tests;

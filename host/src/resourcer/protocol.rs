@@ -259,8 +259,8 @@ fn loose_bool(value: &Value) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bot_config::BotConfig;
     use crate::ids::{TeamId, UserId};
-    use crate::profile::BotConfig;
 
     const ADD: &str = r##"{"type":"add_resource","date":"2016-03-18T20:58:52.907804207Z","msgID":"106e930b-1c83-4406-801d-caf04e30da71",
  "resourceID":"75f9c7334807421bb914c1cff8d4486c","resourceType":"SlackApp","isNew":true,

@@ -6,9 +6,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use crate::bot_config::BotConfig;
 pub use crate::ids::ResourceId;
 use crate::ids::{TeamId, UserId};
-use crate::profile::BotConfig;
 use crate::secret::Secret;
 
 /// A team's settings, from the flat string map under `resource`.
@@ -72,7 +72,16 @@ impl Resource {
             }
             let text = text.clone();
             match key.as_str() {
-                "SlackTeamID" => resource.team_id = Some(TeamId::new(text)),
+                "SlackTeamID" => match TeamId::parse(&text) {
+                    Ok(id) => resource.team_id = Some(id),
+                    // A team id is no secret: naming it helps the operator.
+                    Err(e) => tracing::warn!(
+                        key = key.as_str(),
+                        msg_id,
+                        error = %e,
+                        "resourcer: SlackTeamID refused; the resource has no team"
+                    ),
+                },
                 "SlackTeamName" => resource.team_name = Some(text),
                 "SlackBotAccessToken" => resource.bot_token = Some(Secret::new(text)),
                 "SlackAppToken" => resource.app_token = Some(Secret::new(text)),
@@ -144,6 +153,17 @@ mod tests {
         ] {
             assert!(!debug.contains(secret), "{secret} in {debug}");
         }
+    }
+
+    #[test]
+    fn a_malformed_team_id_leaves_the_resource_without_a_team() {
+        let r = Resource::from_map(&map(serde_json::json!({
+            "SlackTeamID": "not a team id!",
+            "SlackBotAccessToken": "xoxb-secret",
+        })));
+        assert_eq!(r.team_id, None);
+        let r = Resource::from_map(&map(serde_json::json!({"SlackTeamID": "T024BE7LD"})));
+        assert_eq!(r.team_id, Some(TeamId::new("T024BE7LD")));
     }
 
     #[test]

@@ -7,12 +7,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use super::bindings::BotPre;
 use super::error::RuntimeError;
-use super::state::BotState;
-
-/// Exports the `bot` world requires.
-const EXPORTS: [&str; 5] = ["init", "reconfigure", "on-event", "on-timer", "shutdown"];
+use super::store::StoreData;
+use super::world::World;
 
 /// The content hash of a component: two teams with the same hash share one
 /// compiled bot, and an update whose hash is unchanged keeps the instance.
@@ -37,13 +34,14 @@ impl std::fmt::Debug for BotDigest {
 }
 
 /// A component compiled and linked against the host, ready to instantiate.
-pub struct CompiledBot {
-    pub(super) pre: BotPre<BotState>,
+pub struct CompiledBot<W: World> {
+    pub(super) pre: W::Pre,
+    pub(super) engine: Engine,
     digest: BotDigest,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for CompiledBot {
+impl<W: World> std::fmt::Debug for CompiledBot<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledBot")
             .field("digest", &self.digest)
@@ -52,7 +50,7 @@ impl std::fmt::Debug for CompiledBot {
     }
 }
 
-impl CompiledBot {
+impl<W: World> CompiledBot<W> {
     pub fn digest(&self) -> BotDigest {
         self.digest
     }
@@ -77,48 +75,66 @@ pub(super) fn check_header(path: &Path, bytes: &[u8]) -> Result<(), RuntimeError
 }
 
 /// Compiles and pre-links. CPU-heavy: call from a blocking thread.
-pub(super) fn compile(
+pub(super) fn compile<W: World>(
     engine: &Engine,
-    linker: &Linker<BotState>,
+    linker: &Linker<StoreData<W::Host>>,
     path: &Path,
     bytes: &[u8],
-) -> Result<CompiledBot, RuntimeError> {
+) -> Result<CompiledBot<W>, RuntimeError> {
     let digest = BotDigest::of(bytes);
     let component = Component::new(engine, bytes).map_err(|e| RuntimeError::Invalid {
         path: path.to_path_buf(),
         reason: format!("{e:#}"),
     })?;
-    check_world(engine, &component).map_err(|reason| RuntimeError::WrongWorld {
+    check_world::<W>(engine, &component).map_err(|reason| RuntimeError::WrongWorld {
         path: path.to_path_buf(),
+        world: W::NAME,
         reason,
     })?;
     let wrong_world = |e: wasmtime::Error| RuntimeError::WrongWorld {
         path: path.to_path_buf(),
+        world: W::NAME,
         reason: format!("{e:#}"),
     };
     let instance_pre = linker.instantiate_pre(&component).map_err(wrong_world)?;
-    let pre = BotPre::new(instance_pre).map_err(wrong_world)?;
+    let pre = W::prepare(instance_pre).map_err(wrong_world)?;
     Ok(CompiledBot {
         pre,
+        engine: engine.clone(),
         digest,
         path: path.to_path_buf(),
     })
 }
 
 /// Names what is missing or unexpected, before wasmtime's more technical
-/// type check runs.
-fn check_world(engine: &Engine, component: &Component) -> Result<(), String> {
+/// type check runs. A component built for another version of the world's
+/// package gets only that said: everything else follows from it.
+fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), String> {
     let ty = component.component_type();
+    let names = ty
+        .imports(engine)
+        .chain(ty.exports(engine))
+        .map(|(name, _)| name);
+    if let Some(other) = other_versions::<W>(names).first() {
+        return Err(format!(
+            "built for {}@{other}; this host serves {}@{}",
+            W::PACKAGE,
+            W::PACKAGE,
+            W::VERSION
+        ));
+    }
     let unexpected: Vec<String> = ty
         .imports(engine)
         .map(|(name, _)| name.to_owned())
-        .filter(|name| !name.starts_with("wasi:") && !name.starts_with("bothost:bot/"))
+        .filter(|name| {
+            !name.starts_with("wasi:") && !W::IMPORTS.iter().any(|ns| name.starts_with(ns))
+        })
         .collect();
     let exports: Vec<String> = ty
         .exports(engine)
         .map(|(name, _)| name.to_owned())
         .collect();
-    let missing: Vec<&str> = EXPORTS
+    let missing: Vec<&str> = W::EXPORTS
         .iter()
         .copied()
         .filter(|want| !exports.iter().any(|have| have == want))
@@ -138,4 +154,17 @@ fn check_world(engine: &Engine, component: &Component) -> Result<(), String> {
     } else {
         Err(problems.join("; "))
     }
+}
+
+/// The versions of `W::PACKAGE` other than `W::VERSION` that `names` (import
+/// and export names such as `bothost:bot/chat@0.1.0`) refer to.
+fn other_versions<'a, W: World>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut versions: Vec<&str> = names
+        .filter_map(|name| name.strip_prefix(W::PACKAGE)?.strip_prefix('/'))
+        .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
+        .filter(|version| *version != W::VERSION)
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
 }

@@ -11,7 +11,7 @@ use wasmtime::{
 };
 
 use super::error::RuntimeError;
-use super::state::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use super::store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES, PER_TEAM};
 use crate::limits::BotLimits;
 
 /// One epoch tick. A call's CPU budget is counted in these.
@@ -47,7 +47,11 @@ const LARGE_POOL: u32 = 2048;
 
 pub(super) fn build_engine(config: &RuntimeConfig) -> Result<Engine, RuntimeError> {
     let mut wasm = Config::new();
+    // Copy-on-write memory images: a Python or JS bot's initial memory (13
+    // and 1.5 MiB, snapshotted at build time) is mapped, not copied, so an
+    // idle team costs only the pages it wrote.
     wasm.epoch_interruption(true)
+        .memory_init_cow(true)
         .concurrency_support(false)
         .max_wasm_stack(512 * 1024)
         .async_stack_size(1024 * 1024);
@@ -55,11 +59,10 @@ pub(super) fn build_engine(config: &RuntimeConfig) -> Result<Engine, RuntimeErro
     let teams = config.max_teams.max(1);
     let memory = usize::try_from(config.limits.memory_bytes).unwrap_or(usize::MAX);
     let mut pool = PoolingAllocationConfig::default();
-    let slots = |per: usize| teams.saturating_mul(u32::try_from(per).unwrap_or(u32::MAX));
     pool.total_component_instances(teams)
-        .total_core_instances(slots(MAX_INSTANCES / 4))
-        .total_memories(slots(2))
-        .total_tables(slots(2))
+        .total_core_instances(teams.saturating_mul(PER_TEAM.core_instances))
+        .total_memories(teams.saturating_mul(PER_TEAM.memories))
+        .total_tables(teams.saturating_mul(PER_TEAM.tables))
         .total_stacks(teams)
         .max_core_instances_per_component(u32::try_from(MAX_INSTANCES).unwrap_or(u32::MAX))
         .max_memories_per_component(u32::try_from(MAX_MEMORIES).unwrap_or(u32::MAX))

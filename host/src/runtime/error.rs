@@ -14,12 +14,10 @@ pub enum RuntimeError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: component is {size} bytes, over the {limit}-byte limit")]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
+    #[error("{path}: component is over the {limit}-byte limit")]
+    TooLarge { path: PathBuf, limit: u64 },
+    #[error("bot component {path} is {kind}, not a regular file")]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("{path}: not a WebAssembly file (no `\\0asm` header)")]
     NotWasm { path: PathBuf },
     #[error(
@@ -29,8 +27,16 @@ pub enum RuntimeError {
     CoreModule { path: PathBuf },
     #[error("{path}: invalid component: {reason}")]
     Invalid { path: PathBuf, reason: String },
-    #[error("{path}: does not match the `bothost:bot/bot` world: {reason}")]
-    WrongWorld { path: PathBuf, reason: String },
+    #[error("{path}: does not match the `{world}` world: {reason}")]
+    WrongWorld {
+        path: PathBuf,
+        world: &'static str,
+        reason: String,
+    },
+    #[error("{path}: refused before compiling: {what}")]
+    OverLimit { path: PathBuf, what: String },
+    #[error("{path}: compilation took longer than {secs} s (`limits.compile.timeout_secs`)")]
+    CompileTimeout { path: PathBuf, secs: u64 },
     #[error("cannot instantiate bot: {0}")]
     Instantiate(String),
 }
@@ -46,6 +52,10 @@ pub enum CallError {
     /// The call ran past its wall-clock budget. The instance is poisoned.
     #[error("bot call timed out after {0} ms")]
     Timeout(u64),
+    /// The host ended the call (an operator updated or removed the team
+    /// while it ran). The instance is poisoned.
+    #[error("bot call interrupted by the host")]
+    Interrupted,
     /// The instance was poisoned by an earlier failure.
     #[error("bot instance is poisoned by an earlier failure")]
     Poisoned,

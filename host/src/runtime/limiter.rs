@@ -4,7 +4,7 @@
 
 use wasmtime::ResourceLimiter;
 
-use super::state::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
+use super::store::{MAX_INSTANCES, MAX_MEMORIES, MAX_TABLES};
 
 #[derive(Debug, Clone)]
 pub struct BotLimiter {

@@ -12,10 +12,11 @@ use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
-use crate::ids::TeamId;
+use std::sync::Arc;
 
-/// Longest line kept; the rest of a longer line is cut.
-const MAX_LINE: usize = 2048;
+use crate::ids::TeamId;
+use crate::log_budget::{Admit, LogBudget, MAX_LINE};
+use crate::text::sanitize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stream {
@@ -28,20 +29,23 @@ enum Stream {
 pub struct GuestOutput {
     team: TeamId,
     stream: Stream,
+    budget: Arc<LogBudget>,
 }
 
 impl GuestOutput {
-    pub fn stdout(team: TeamId) -> Self {
+    pub fn stdout(team: TeamId, budget: Arc<LogBudget>) -> Self {
         Self {
             team,
             stream: Stream::Stdout,
+            budget,
         }
     }
 
-    pub fn stderr(team: TeamId) -> Self {
+    pub fn stderr(team: TeamId, budget: Arc<LogBudget>) -> Self {
         Self {
             team,
             stream: Stream::Stderr,
+            budget,
         }
     }
 
@@ -49,6 +53,7 @@ impl GuestOutput {
         LineSink {
             team: self.team.clone(),
             stream: self.stream,
+            budget: self.budget.clone(),
             line: Vec::new(),
         }
     }
@@ -74,6 +79,7 @@ impl StdoutStream for GuestOutput {
 struct LineSink {
     team: TeamId,
     stream: Stream,
+    budget: Arc<LogBudget>,
     line: Vec<u8>,
 }
 
@@ -92,8 +98,15 @@ impl LineSink {
         if self.line.is_empty() {
             return;
         }
+        let admitted = self.budget.admit(self.line.len());
         let text = sanitize(&String::from_utf8_lossy(&self.line));
         self.line.clear();
+        let Admit::Yes { dropped } = admitted else {
+            return;
+        };
+        if dropped > 0 {
+            tracing::warn!(team = %self.team, dropped, "bot log lines dropped (over the bot's log rate)");
+        }
         match self.stream {
             Stream::Stdout => tracing::info!(team = %self.team, stream = "stdout", "{text}"),
             Stream::Stderr => tracing::warn!(team = %self.team, stream = "stderr", "{text}"),
@@ -105,23 +118,6 @@ impl Drop for LineSink {
     fn drop(&mut self) {
         self.emit();
     }
-}
-
-/// Escapes control characters (terminal escapes, carriage returns, …).
-pub(crate) fn sanitize(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
 
 #[wasmtime_wasi::async_trait]
@@ -160,16 +156,5 @@ impl AsyncWrite for LineSink {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sanitize;
-
-    #[test]
-    fn escapes_terminal_control_sequences() {
-        assert_eq!(sanitize("plain"), "plain");
-        assert_eq!(sanitize("\u{1b}[2Jgone\r"), "\\u{1b}[2Jgone\\r");
     }
 }

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use super::api::{ApiError, Page};
 use super::link::TeamLink;
-use super::ratelimit::Method;
+use super::ratelimit::{CallError, Method};
 use crate::chat::{ChannelInfo, UserInfo};
 
 /// Items per page (Slack recommends at most 200).
@@ -18,10 +18,10 @@ const MAX_PAGES: usize = 100;
 
 pub(super) async fn fill(link: &TeamLink) {
     if let Err(e) = fill_users(link).await {
-        tracing::warn!(team = %link.team, code = e.code(), "users.list failed; user lookups will be partial");
+        tracing::warn!(team = %link.team, error = %e, "users.list failed; user lookups will be partial");
     }
     if let Err(e) = fill_channels(link).await {
-        tracing::warn!(team = %link.team, code = e.code(), "conversations.list failed; channel lookups will be partial");
+        tracing::warn!(team = %link.team, error = %e, "conversations.list failed; channel lookups will be partial");
     }
     let (users, channels) = link.directory(|d| (d.users(), d.channels()));
     tracing::debug!(team = %link.team, users, channels, "directory filled");
@@ -34,18 +34,17 @@ async fn page_all<T, F, Fut>(
     method: Method,
     fetch: F,
     mut apply: impl FnMut(Vec<T>),
-) -> Result<(), ApiError>
+) -> Result<(), CallError>
 where
     F: Fn(Option<String>) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
-        let _permit = link
+        let page = link
             .limiter
-            .acquire(method, None, link.tuning.post_wait)
-            .await;
-        let page = fetch(cursor.take()).await?;
+            .call_once(method, None, link.tuning.post_wait, || fetch(cursor.take()))
+            .await?;
         apply(page.items);
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -55,7 +54,7 @@ where
     Ok(())
 }
 
-async fn fill_users(link: &TeamLink) -> Result<(), ApiError> {
+async fn fill_users(link: &TeamLink) -> Result<(), CallError> {
     let fetch = |cursor: Option<String>| async move {
         link.web
             .users_list_page(&link.token, cursor.as_deref(), PAGE)
@@ -76,7 +75,7 @@ async fn fill_users(link: &TeamLink) -> Result<(), ApiError> {
     .await
 }
 
-async fn fill_channels(link: &TeamLink) -> Result<(), ApiError> {
+async fn fill_channels(link: &TeamLink) -> Result<(), CallError> {
     let fetch = |cursor: Option<String>| async move {
         link.web
             .conversations_list_page(&link.token, cursor.as_deref(), PAGE)

@@ -1,5 +1,6 @@
 //! Client frames for RTM and Socket Mode, encoded with the size cap Slack
-//! enforces: an RTM frame over 16 KB disconnects the client.
+//! enforces: an RTM frame over 16 KB disconnects the client. And the cap
+//! on what the host reads from Slack's sockets.
 
 use serde_json::{Value, json};
 use thiserror::Error;
@@ -8,6 +9,15 @@ use crate::ids::ChannelId;
 
 /// Largest frame the host sends on an RTM socket, in bytes.
 pub const MAX_RTM_FRAME: usize = 16 * 1024;
+
+/// Largest message (and WebSocket frame) the host reads from a Slack
+/// socket, in bytes: 1 MiB. Slack's own events are far smaller (a
+/// message's text is at most 40,000 characters, 160 KB in the worst UTF-8;
+/// its blocks and attachments add tens of KB; a Socket Mode envelope wraps
+/// one event), while the WebSocket library's default (64 MiB) would let one
+/// socket make the host buffer 64 MiB. A larger message fails the read:
+/// that socket is dropped and reconnects, no other is touched.
+pub const MAX_INCOMING_MESSAGE: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("frame of {size} bytes is over the {MAX_RTM_FRAME}-byte limit")]

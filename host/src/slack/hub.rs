@@ -1,72 +1,43 @@
-//! The Slack hub: connects teams (RTM per team, or Socket Mode per app),
-//! owns every connection task, and exposes the chat backend bots call
-//! through. Adding a team validates its token with `auth.test`, fills its
-//! users/channels cache, and starts its link; the caller then starts the
-//! bot with the [`TeamInfo`] this returns.
+//! The Slack hub: the host's [`Connector`] for Slack teams, and the owner
+//! of every Socket Mode app link. Connecting a team validates its token
+//! with `auth.test` (under the team's own rate scheduler), fills its
+//! users/channels cache, and hands the team's actor a [`SlackLink`] that
+//! owns the team's connection tasks; activating it opens the team's RTM
+//! socket or attaches it to its app's Socket Mode link.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use thiserror::Error;
+use async_trait::async_trait;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::DropGuard;
 
-use super::api::{ApiError, WebClient};
-use super::backend::{LinkRegistry, SlackChat};
+use super::api::WebClient;
 use super::events::BotIdentity;
 use super::link::TeamLink;
-use super::ratelimit::{Method, RateLimiter};
+use super::linked::SlackLink;
+use super::ratelimit::{CallError, Method, RateLimiter};
 use super::socket_mode::AppLink;
-use super::status::LinkStatus;
 use super::tuning::Tuning;
-use super::{directory_fill, rtm, sink::EventSink, socket_mode};
-use crate::ids::TeamId;
+use super::{directory_fill, socket_mode};
+use crate::chat::{Connector, Link, LinkError};
+use crate::event::EventSink;
 use crate::metrics::Metrics;
-use crate::profile::TeamInfo;
 use crate::secret::Secret;
 use crate::shutdown::Shutdown;
+use crate::spec::TeamSpec;
+use crate::team_info::TeamInfo;
 
-/// How a team is connected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
-    /// A classic app's bot token, one RTM socket per team.
-    Rtm,
-    /// Events arrive over the Socket Mode link of this app.
-    SocketMode { app_id: String },
+pub(super) enum Pending {
+    Rtm(mpsc::Receiver<super::link::RtmOutgoing>),
+    App(Arc<AppLink>),
 }
 
-/// A team to connect.
-#[derive(Debug, Clone)]
-pub struct TeamConnection {
-    /// The team the token must belong to (checked with `auth.test`).
-    pub team: TeamId,
-    /// The bot token (`xoxb-…`), used for the Web API (and RTM).
-    pub token: Secret,
-    pub transport: Transport,
-}
-
-#[derive(Debug, Error)]
-pub enum SlackError {
-    #[error("team {team}: token check failed: {error}")]
-    Auth { team: TeamId, error: ApiError },
-    #[error("team {expected}: the token belongs to team {actual}")]
-    WrongTeam { expected: TeamId, actual: TeamId },
-    #[error("team {team}: unknown Socket Mode app {app_id}")]
-    UnknownApp { team: TeamId, app_id: String },
-    #[error("team {0} is already connected")]
-    AlreadyConnected(TeamId),
-}
-
+/// An app's Socket Mode tasks (its socket and its rate scheduler).
 struct Running {
     scope: Shutdown,
     tasks: Vec<JoinHandle<()>>,
-    /// What `activate` starts: the RTM socket, or the app attachment.
-    pending: Option<Pending>,
-}
-
-enum Pending {
-    Rtm(mpsc::Receiver<super::link::RtmOutgoing>),
-    App(Arc<AppLink>),
 }
 
 impl Running {
@@ -78,63 +49,42 @@ impl Running {
     }
 }
 
-/// Every Slack connection of the host.
+/// The Slack side of the host: Web API client, timings, app links.
 pub struct SlackHub {
     web: WebClient,
     tuning: Tuning,
-    sink: Arc<dyn EventSink>,
-    links: Arc<LinkRegistry>,
     metrics: Arc<Metrics>,
     apps: Mutex<HashMap<String, (Arc<AppLink>, Running)>>,
-    teams: Mutex<HashMap<TeamId, Running>>,
     shutdown: Shutdown,
+    /// Dropping the hub stops every link it started.
+    _guard: DropGuard,
 }
 
 impl std::fmt::Debug for SlackHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SlackHub")
-            .field("teams", &self.links.teams().len())
+            .field(
+                "apps",
+                &self
+                    .apps
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .len(),
+            )
             .finish_non_exhaustive()
     }
 }
 
 impl SlackHub {
-    pub fn new(
-        web: WebClient,
-        tuning: Tuning,
-        sink: Arc<dyn EventSink>,
-        shutdown: Shutdown,
-    ) -> Self {
+    /// A hub whose links live under `shutdown`.
+    pub fn new(web: WebClient, tuning: Tuning, metrics: Arc<Metrics>, shutdown: Shutdown) -> Self {
         Self {
             web,
             tuning,
-            sink,
-            links: Arc::default(),
-            metrics: Arc::default(),
-            apps: Mutex::default(),
-            teams: Mutex::default(),
-            shutdown,
-        }
-    }
-
-    /// A chat backend over a registry.
-    pub fn chat(links: Arc<LinkRegistry>, metrics: Arc<Metrics>) -> SlackChat {
-        SlackChat::new(links, metrics)
-    }
-
-    /// Creates a hub around an existing registry.
-    pub fn with_registry(
-        web: WebClient,
-        tuning: Tuning,
-        sink: Arc<dyn EventSink>,
-        links: Arc<LinkRegistry>,
-        metrics: Arc<Metrics>,
-        shutdown: Shutdown,
-    ) -> Self {
-        Self {
-            links,
             metrics,
-            ..Self::new(web, tuning, sink, shutdown)
+            apps: Mutex::default(),
+            _guard: shutdown.token().clone().drop_guard(),
+            shutdown,
         }
     }
 
@@ -144,30 +94,23 @@ impl SlackHub {
         if apps.contains_key(app_id) {
             return;
         }
+        let scope = self.shutdown.child();
+        // The app token has its own scheduler: `apps.connections.open` is
+        // limited per app, not per team.
+        let (limiter, limiter_task) = RateLimiter::new(scope.token().clone());
         let app = AppLink::new(
             app_id.to_owned(),
             app_token,
             self.web.clone(),
+            limiter,
             self.tuning.clone(),
             self.metrics.clone(),
         );
-        let scope = self.shutdown.child();
-        let task = self.shutdown.spawn(socket_mode::run(
-            app.clone(),
-            self.sink.clone(),
-            scope.token().clone(),
-        ));
-        apps.insert(
-            app_id.to_owned(),
-            (
-                app,
-                Running {
-                    scope,
-                    tasks: vec![task],
-                    pending: None,
-                },
-            ),
-        );
+        let tasks = vec![
+            scope.spawn(limiter_task),
+            scope.spawn(socket_mode::run(app.clone(), scope.token().clone())),
+        ];
+        apps.insert(app_id.to_owned(), (app, Running { scope, tasks }));
     }
 
     /// Stops an app's Socket Mode link; its teams stay registered but get
@@ -187,45 +130,85 @@ impl SlackHub {
         }
     }
 
-    /// Connects a team: checks the token and fills the users/channels
-    /// cache, so the bot can already post and look names up. Events start
-    /// flowing only with [`activate`](Self::activate), once the bot is
-    /// ready for them. Returns what the bot is told about its team.
-    ///
-    /// # Errors
-    /// A token Slack refuses (or one of another team), an unknown app, or a
-    /// team already connected.
-    pub async fn connect(&self, conn: TeamConnection) -> Result<TeamInfo, SlackError> {
-        if self.links.get(&conn.team).is_some() {
-            return Err(SlackError::AlreadyConnected(conn.team));
+    fn app(&self, app_id: &str) -> Option<Arc<AppLink>> {
+        self.apps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(app_id)
+            .map(|(app, _)| app.clone())
+    }
+
+    async fn auth(
+        &self,
+        limiter: &RateLimiter,
+        spec: &TeamSpec,
+    ) -> Result<super::api::AuthTest, LinkError> {
+        let auth_err = |error: CallError| {
+            let (team, reason) = (spec.id.clone(), error.to_string());
+            match error {
+                CallError::Api(e) if e.is_fatal() => LinkError::Refused { team, reason },
+                _ => LinkError::Unavailable { team, reason },
+            }
+        };
+        let auth = limiter
+            .call_once(Method::AuthTest, None, self.tuning.post_wait, || {
+                self.web.auth_test(&spec.token)
+            })
+            .await
+            .map_err(auth_err)?;
+        if auth.team_id != spec.id {
+            return Err(LinkError::WrongTeam {
+                expected: spec.id.clone(),
+                actual: auth.team_id,
+            });
         }
-        let app = match &conn.transport {
-            Transport::Rtm => None,
-            Transport::SocketMode { app_id } => Some(
-                self.apps
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get(app_id)
-                    .map(|(app, _)| app.clone())
-                    .ok_or_else(|| SlackError::UnknownApp {
-                        team: conn.team.clone(),
-                        app_id: app_id.clone(),
-                    })?,
-            ),
+        Ok(auth)
+    }
+
+    /// The Web API client (for one-off calls such as a token check).
+    pub fn web(&self) -> &WebClient {
+        &self.web
+    }
+
+    /// Stops every app link (teams' own links are closed by their actors).
+    pub async fn close(&self) {
+        let apps: Vec<(Arc<AppLink>, Running)> = self
+            .apps
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .map(|(_, v)| v)
+            .collect();
+        for (_, running) in apps {
+            running.stop().await;
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for SlackHub {
+    async fn connect(
+        &self,
+        spec: &TeamSpec,
+        sink: Arc<dyn EventSink>,
+    ) -> Result<Box<dyn Link>, LinkError> {
+        let app = match &spec.app {
+            None => None,
+            Some(app_id) => Some(self.app(app_id).ok_or_else(|| LinkError::UnknownApp {
+                team: spec.id.clone(),
+                app: app_id.clone(),
+            })?),
         };
         let scope = self.shutdown.child();
         let (limiter, limiter_task) = RateLimiter::new(scope.token().clone());
-        let tasks = vec![self.shutdown.spawn(limiter_task)];
-        let auth = match self.auth(&limiter, &conn).await {
+        let mut tasks = vec![scope.spawn(limiter_task)];
+        let auth = match self.auth(&limiter, spec).await {
             Ok(auth) => auth,
             Err(e) => {
-                Running {
-                    scope,
-                    tasks,
-                    pending: None,
+                scope.cancel();
+                for task in tasks.drain(..) {
+                    let _ = task.await;
                 }
-                .stop()
-                .await;
                 return Err(e);
             }
         };
@@ -233,7 +216,7 @@ impl SlackHub {
         let link = TeamLink::new(
             auth.team_id.clone(),
             auth.team_name.clone(),
-            conn.token.clone(),
+            spec.token.clone(),
             BotIdentity {
                 user_id: auth.user_id.clone(),
                 bot_id: auth.bot_id.clone(),
@@ -245,129 +228,18 @@ impl SlackHub {
             app.is_none().then_some(rtm_tx),
         );
         directory_fill::fill(&link).await;
-        self.links.insert(link.clone());
-        let pending = Some(match app {
+        let pending = match app {
             None => Pending::Rtm(rtm_rx),
             Some(app) => Pending::App(app),
-        });
-        self.teams
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                link.team.clone(),
-                Running {
-                    scope,
-                    tasks,
-                    pending,
-                },
-            );
-        Ok(TeamInfo {
+        };
+        let info = TeamInfo {
             id: auth.team_id,
             name: auth.team_name,
             bot_user_id: auth.user_id,
             bot_user_name: auth.user_name,
-        })
-    }
-
-    /// Starts the team's events: opens its RTM socket or attaches it to its
-    /// app's Socket Mode link. Does nothing if already active.
-    pub fn activate(&self, team: &TeamId) {
-        let mut teams = self.teams.lock().unwrap_or_else(PoisonError::into_inner);
-        let (Some(running), Some(link)) = (teams.get_mut(team), self.links.get(team)) else {
-            return;
         };
-        match running.pending.take() {
-            Some(Pending::Rtm(rtm_rx)) => {
-                let task = self.shutdown.spawn(rtm::run(
-                    link,
-                    rtm_rx,
-                    self.sink.clone(),
-                    running.scope.token().clone(),
-                ));
-                running.tasks.push(task);
-            }
-            Some(Pending::App(app)) => app.attach(link),
-            None => {}
-        }
-    }
-
-    async fn auth(
-        &self,
-        limiter: &RateLimiter,
-        conn: &TeamConnection,
-    ) -> Result<super::api::AuthTest, SlackError> {
-        let auth_err = |error| SlackError::Auth {
-            team: conn.team.clone(),
-            error,
-        };
-        let _permit = limiter
-            .acquire(Method::AuthTest, None, self.tuning.post_wait)
-            .await;
-        let auth = self.web.auth_test(&conn.token).await.map_err(auth_err)?;
-        if auth.team_id != conn.team {
-            return Err(SlackError::WrongTeam {
-                expected: conn.team.clone(),
-                actual: auth.team_id,
-            });
-        }
-        Ok(auth)
-    }
-
-    /// Disconnects a team; returns whether it was connected.
-    pub async fn disconnect(&self, team: &TeamId) -> bool {
-        let running = self
-            .teams
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(team);
-        for (app, _) in self
-            .apps
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-        {
-            app.detach(team);
-        }
-        let link = self.links.remove(team);
-        if let Some(link) = &link {
-            link.set_status(LinkStatus::Closed);
-        }
-        if let Some(running) = running {
-            running.stop().await;
-        }
-        link.is_some()
-    }
-
-    /// The Web API client (for one-off calls such as a token check).
-    pub fn web(&self) -> &WebClient {
-        &self.web
-    }
-
-    /// A team's link status.
-    pub fn status(&self, team: &TeamId) -> Option<LinkStatus> {
-        self.links.get(team).map(|l| l.status())
-    }
-
-    /// The team's link (for tests and the admin API).
-    pub fn link(&self, team: &TeamId) -> Option<Arc<TeamLink>> {
-        self.links.get(team)
-    }
-
-    /// Stops every link.
-    pub async fn close(&self) {
-        let teams: Vec<TeamId> = self.links.teams().iter().map(|l| l.team.clone()).collect();
-        for team in teams {
-            self.disconnect(&team).await;
-        }
-        let apps: Vec<(Arc<AppLink>, Running)> = self
-            .apps
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .drain()
-            .map(|(_, v)| v)
-            .collect();
-        for (_, running) in apps {
-            running.stop().await;
-        }
+        Ok(Box::new(SlackLink::new(
+            info, link, sink, scope, tasks, pending,
+        )))
     }
 }

@@ -11,8 +11,8 @@ use super::api::WebClient;
 use super::directory::Directory;
 use super::events::BotIdentity;
 use super::ratelimit::RateLimiter;
-use super::status::LinkStatus;
 use super::tuning::Tuning;
+use crate::chat::LinkStatus;
 use crate::ids::{ChannelId, TeamId};
 use crate::metrics::Metrics;
 use crate::secret::Secret;
@@ -96,7 +96,15 @@ impl TeamLink {
             if *old == status {
                 false
             } else {
-                tracing::info!(team = %self.team, status = %status, "slack link status");
+                // Per-team chatter (thousands of teams reconnect now and
+                // then) is DEBUG; the host logs a periodic summary. A team
+                // that stops for good is worth a warning.
+                match status {
+                    LinkStatus::TokenRevoked { .. } | LinkStatus::Fatal { .. } => {
+                        tracing::warn!(team = %self.team, status = %status, "slack link stopped");
+                    }
+                    _ => tracing::debug!(team = %self.team, status = %status, "slack link status"),
+                }
                 *old = status;
                 true
             }

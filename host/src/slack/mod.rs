@@ -1,28 +1,33 @@
-//! Slack adapter: the Web API client, the per-team rate scheduler, RTM and
-//! Socket Mode connections, typed events, the users/channels cache, and
-//! the chat backend bots reach Slack through. Never imports wasmtime or the
-//! team layer: events leave through [`EventSink`].
+//! Slack adapter: the Web API client, the rate scheduler, one reconnect
+//! driver with RTM and Socket Mode plugged into it, typed events, the
+//! users/channels cache, and the chat backend bots reach Slack through.
+//! Implements the chat port ([`Connector`](crate::chat::Connector)); never
+//! imports wasmtime or the team layer: events leave through each team's
+//! [`EventSink`](crate::event::EventSink).
 
 pub mod api;
 mod backend;
+mod connection;
 mod dedupe;
 mod directory;
 mod directory_fill;
+mod dispatch;
 pub mod events;
 pub mod frames;
 mod hub;
 mod link;
+mod linked;
 pub mod ratelimit;
 mod rtm;
-mod sink;
 mod socket_mode;
-mod status;
 mod tuning;
 
-pub use backend::{LinkRegistry, SlackChat};
+#[cfg(test)]
+mod fuzz_tests;
+
+pub use backend::SlackChat;
 pub use directory::Directory;
-pub use hub::{SlackError, SlackHub, TeamConnection, Transport};
+pub use hub::SlackHub;
 pub use link::TeamLink;
-pub use sink::EventSink;
-pub use status::LinkStatus;
-pub use tuning::{Backoff, Tuning};
+pub use linked::SlackLink;
+pub use tuning::Tuning;

@@ -1,150 +1,91 @@
-//! One team's RTM connection, as an explicit state machine:
-//! `Connecting` (a fresh `rtm.connect` every time: URLs are single-use) →
-//! waiting for `hello` → `Connected` (ping when idle; any frame counts as
-//! liveness; dead after a few silent intervals) → `Disconnected` with a
-//! jittered backoff → `Connecting` again. `goodbye` and
-//! `team_migration_started` reconnect at once; fatal auth errors end the
-//! link with `token_revoked`.
+//! One team's RTM connection, kept up by the shared driver
+//! ([`connection`](super::connection)). What is RTM's own lives here: a
+//! fresh `rtm.connect` for every socket (URLs are single-use), a ping when
+//! the socket is idle, any frame from Slack counting as liveness (dead
+//! after a few silent intervals), typing indicators sent as frames, and
+//! `goodbye` or `team_migration_started` asking for a prompt reconnect.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
-use super::api::ApiError;
-use super::events::{Incoming, parse_event};
+use super::connection::{
+    CONNECT_PERMIT_WAIT, End, SEND_TIMEOUT, Transport, Ws, connect_failure, drive, open_socket,
+    retry,
+};
+use super::dispatch::dispatch;
 use super::frames;
 use super::link::{RtmOutgoing, TeamLink};
-use super::sink::EventSink;
-use super::status::LinkStatus;
-use super::tuning::Backoff;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// How a session ended.
-#[derive(Debug)]
-pub(super) enum End {
-    Cancelled,
-    /// Give up for good with this status.
-    Fatal(LinkStatus),
-    /// Try again after a backoff (or after `after`, when Slack said so).
-    Retry {
-        reason: String,
-        after: Option<Duration>,
-    },
-    /// Slack asked us to reconnect (goodbye, migration): do it promptly.
-    Reconnect(String),
-}
-
-/// Maps a Web API failure of a connect call to how the link proceeds.
-pub(super) fn connect_failure(error: &ApiError) -> End {
-    if error.is_fatal() {
-        let reason = error.code().to_owned();
-        return End::Fatal(match reason.as_str() {
-            "invalid_auth" | "not_authed" | "token_revoked" | "token_expired"
-            | "account_inactive" | "http_404" => LinkStatus::TokenRevoked { reason },
-            _ => LinkStatus::Fatal { reason },
-        });
-    }
-    End::Retry {
-        reason: error.code().to_owned(),
-        after: error.retry_after(),
-    }
-}
+use super::ratelimit::Method;
+use crate::chat::LinkStatus;
+use crate::event::EventSink;
 
 /// Runs the team's RTM link until cancelled or a fatal error.
 pub(super) async fn run(
     link: Arc<TeamLink>,
-    mut outgoing: mpsc::Receiver<RtmOutgoing>,
+    outgoing: mpsc::Receiver<RtmOutgoing>,
     sink: Arc<dyn EventSink>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = Backoff::new(&link.tuning);
-    loop {
-        link.set_status(LinkStatus::Connecting {
-            attempt: backoff.attempts() + 1,
-        });
-        let end = tokio::select! {
-            () = cancel.cancelled() => End::Cancelled,
-            end = session(&link, &mut outgoing, sink.as_ref(), &mut backoff) => end,
-        };
-        let delay = match end {
-            End::Cancelled => break,
-            End::Fatal(status) => {
-                tracing::warn!(team = %link.team, %status, "RTM link gives up");
-                link.set_status(status);
-                return;
-            }
-            End::Retry { reason, after } => {
-                link.metrics.reconnect("rtm");
-                let delay =
-                    after.map_or_else(|| backoff.next_delay(), |a| a.max(link.tuning.backoff_min));
-                link.set_status(match after {
-                    Some(after) => LinkStatus::RateLimited {
-                        retry_in_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-                    },
-                    None => LinkStatus::Disconnected {
-                        attempts: backoff.attempts(),
-                        reason,
-                    },
-                });
-                delay
-            }
-            End::Reconnect(reason) => {
-                link.metrics.reconnect("rtm");
-                tracing::info!(team = %link.team, %reason, "RTM reconnect requested by Slack");
-                backoff.reset();
-                let delay = backoff.next_delay();
-                link.set_status(LinkStatus::Disconnected {
-                    attempts: 0,
-                    reason,
-                });
-                delay
-            }
-        };
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = tokio::time::sleep(delay) => {}
-        }
-    }
-    link.set_status(LinkStatus::Closed);
+    let span = tracing::info_span!("rtm", team = %link.team);
+    let backoff = link.tuning.backoff();
+    let metrics = link.metrics.clone();
+    let rtm = Rtm {
+        link,
+        outgoing,
+        sink,
+    };
+    drive(rtm, backoff, metrics, cancel).instrument(span).await;
 }
 
-async fn session(
+/// The RTM side of a team's link.
+struct Rtm {
+    link: Arc<TeamLink>,
+    outgoing: mpsc::Receiver<RtmOutgoing>,
+    sink: Arc<dyn EventSink>,
+}
+
+impl Transport for Rtm {
+    type Session = Ws;
+    const NAME: &'static str = "RTM";
+    const KIND: &'static str = "rtm";
+
+    fn report(&self, status: LinkStatus) {
+        self.link.set_status(status);
+    }
+
+    async fn open(&mut self) -> Result<Ws, End> {
+        let link = &self.link;
+        let connect = link
+            .limiter
+            .call_once(Method::RtmConnect, None, CONNECT_PERMIT_WAIT, || {
+                link.web.rtm_connect(&link.token)
+            })
+            .await
+            .map_err(|e| connect_failure(&e))?;
+        open_socket(connect.url.as_str(), link.tuning.hello_timeout).await
+    }
+
+    async fn serve(&mut self, ws: Ws) -> End {
+        serve(&self.link, ws, &mut self.outgoing, self.sink.as_ref()).await
+    }
+}
+
+/// Reads a live socket until it ends: frames to the sink, typing out,
+/// pings when idle.
+async fn serve(
     link: &TeamLink,
+    mut ws: Ws,
     outgoing: &mut mpsc::Receiver<RtmOutgoing>,
     sink: &dyn EventSink,
-    backoff: &mut Backoff,
 ) -> End {
-    let connect = match link.web.rtm_connect(&link.token).await {
-        Ok(connect) => connect,
-        Err(e) => return connect_failure(&e),
-    };
     let tuning = &link.tuning;
-    let mut ws = match tokio::time::timeout(
-        tuning.hello_timeout,
-        tokio_tungstenite::connect_async(connect.url.as_str()),
-    )
-    .await
-    {
-        Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return retry(format!("websocket connect failed: {e}")),
-        Err(_) => return retry("websocket connect timed out".into()),
-    };
-    if let Err(end) = await_hello(&mut ws, tuning.hello_timeout).await {
-        return end;
-    }
-    backoff.reset();
-    link.set_status(LinkStatus::Connected);
-    tracing::debug!(team = %link.team, "RTM connected");
-
     let mut next_id: u64 = 1;
     let mut last_seen = Instant::now();
     let mut last_sent = Instant::now();
@@ -158,12 +99,11 @@ async fn session(
                 match frame {
                     Some(Ok(WsMessage::Text(text))) => {
                         if let Some(end) = handle_frame(link, sink, text.as_str()) {
-                            let close = ws.close(None);
-                            let _ = tokio::time::timeout(Duration::from_secs(5), close).await;
+                            let _ = tokio::time::timeout(SEND_TIMEOUT, ws.close(None)).await;
                             return end;
                         }
                     }
-                    Some(Ok(WsMessage::Close(_))) | None => return retry("socket closed".into()),
+                    Some(Ok(WsMessage::Close(_))) | None => return retry("socket closed"),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return retry(format!("socket error: {e}")),
                 }
@@ -173,7 +113,7 @@ async fn session(
                 let value = frames::typing(next_id, &channel);
                 next_id += 1;
                 if send(&mut ws, &value).await.is_err() {
-                    return retry("send failed".into());
+                    return retry("send failed");
                 }
                 last_sent = Instant::now();
             }
@@ -183,17 +123,10 @@ async fn session(
                     return retry(format!("no frame from Slack for {dead_after:?}"));
                 }
                 if now.duration_since(last_seen.max(last_sent)) >= tuning.ping_interval {
-                    let millis = u64::try_from(
-                        std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .unwrap_or_default()
-                            .as_millis(),
-                    )
-                    .unwrap_or(0);
-                    let ping = frames::ping(next_id, millis);
+                    let ping = frames::ping(next_id, unix_millis());
                     next_id += 1;
                     if send(&mut ws, &ping).await.is_err() {
-                        return retry("ping failed".into());
+                        return retry("ping failed");
                     }
                     last_sent = now;
                 }
@@ -202,13 +135,16 @@ async fn session(
     }
 }
 
-fn retry(reason: String) -> End {
-    End::Retry {
-        reason,
-        after: None,
-    }
+/// Wall-clock time for a ping's `time` field (echoed in the pong).
+fn unix_millis() -> u64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since_epoch.as_millis()).unwrap_or(0)
 }
 
+/// Sends a frame; a frame too large for RTM is dropped (logged), a stalled
+/// or failed send ends the session.
 async fn send(ws: &mut Ws, frame: &Value) -> Result<(), ()> {
     let text = match frames::encode(frame) {
         Ok(text) => text,
@@ -217,48 +153,14 @@ async fn send(ws: &mut Ws, frame: &Value) -> Result<(), ()> {
             return Ok(());
         }
     };
-    match tokio::time::timeout(Duration::from_secs(5), ws.send(WsMessage::text(text))).await {
+    match tokio::time::timeout(SEND_TIMEOUT, ws.send(WsMessage::text(text))).await {
         Ok(Ok(())) => Ok(()),
         _ => Err(()),
     }
 }
 
-/// Reads until `hello`. Slack sends an `error` frame (e.g. an expired URL)
-/// instead when the connect failed.
-async fn await_hello(ws: &mut Ws, timeout: Duration) -> Result<(), End> {
-    let wait = async {
-        while let Some(frame) = ws.next().await {
-            let Ok(WsMessage::Text(text)) = frame else {
-                if frame.is_err() {
-                    break;
-                }
-                continue;
-            };
-            let Ok(value) = serde_json::from_str::<Value>(text.as_str()) else {
-                continue;
-            };
-            match value.get("type").and_then(Value::as_str) {
-                Some("hello") => return Ok(()),
-                Some("error") => {
-                    let msg = value
-                        .pointer("/error/msg")
-                        .and_then(Value::as_str)
-                        .unwrap_or("unknown error");
-                    return Err(retry(format!("Slack refused the socket: {msg}")));
-                }
-                _ => {}
-            }
-        }
-        Err(retry("socket closed before hello".into()))
-    };
-    match tokio::time::timeout(timeout, wait).await {
-        Ok(result) => result,
-        Err(_) => Err(retry(format!("no hello within {timeout:?}"))),
-    }
-}
-
 /// Handles one text frame of a live socket; `Some` ends the session.
-fn handle_frame(link: &TeamLink, sink: &dyn EventSink, text: &str) -> Option<End> {
+pub(super) fn handle_frame(link: &TeamLink, sink: &dyn EventSink, text: &str) -> Option<End> {
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(e) => {
@@ -282,22 +184,5 @@ fn handle_frame(link: &TeamLink, sink: &dyn EventSink, text: &str) -> Option<End
             dispatch(link, sink, &value);
             None
         }
-    }
-}
-
-/// Parses an event and hands it to the sink, keeping the directory
-/// current. Shared with Socket Mode.
-pub(super) fn dispatch(link: &TeamLink, sink: &dyn EventSink, value: &Value) {
-    link.directory_mut(|d| d.observe_raw(value));
-    match parse_event(value, &link.identity) {
-        Ok(Incoming::Event(event)) => {
-            link.directory_mut(|d| d.observe(&event));
-            if let crate::event::Event::Other { type_name, .. } = &event {
-                tracing::debug!(team = %link.team, %type_name, "event without a typed case");
-            }
-            sink.deliver(&link.team, event);
-        }
-        Ok(Incoming::Own) => {}
-        Err(e) => tracing::warn!(team = %link.team, error = %e, "event ignored"),
     }
 }

@@ -4,38 +4,37 @@
 //! `disconnect` is handled make-before-break: a new socket is opened (and
 //! said `hello`) while the old one keeps being read and acked, then the old
 //! one is closed. Slack pings the socket; it is dead after
-//! `server_ping_timeout` without one.
+//! `server_ping_timeout` without one. Reconnecting after anything else is
+//! the shared driver's job ([`connection`](super::connection)).
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::api::WebClient;
+use super::connection::{
+    CONNECT_PERMIT_WAIT, End, SEND_TIMEOUT, Transport, Ws, connect_failure, drive, open_socket,
+    retry,
+};
 use super::dedupe::Seen;
+use super::dispatch::dispatch;
 use super::events::parse_slash_command;
 use super::frames;
 use super::link::TeamLink;
-use super::rtm::{End, connect_failure, dispatch};
-use super::sink::EventSink;
-use super::status::LinkStatus;
-use super::tuning::{Backoff, Tuning};
+use super::ratelimit::{Method, RateLimiter};
+use super::tuning::Tuning;
+use crate::chat::LinkStatus;
+use crate::event::EventSink;
 use crate::ids::TeamId;
 use crate::metrics::Metrics;
 use crate::secret::Secret;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A send or close that takes longer means the peer stalled; the app's
-/// link is shared by many teams, so it must not wait on it.
-const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// An app's Socket Mode link and the teams it serves.
 #[derive(Debug)]
@@ -43,10 +42,30 @@ pub struct AppLink {
     pub app_id: String,
     token: Secret,
     web: WebClient,
+    /// The app token's own scheduler: `apps.connections.open` is limited
+    /// per app, not per team.
+    limiter: RateLimiter,
     tuning: Tuning,
     metrics: Arc<Metrics>,
-    teams: RwLock<HashMap<TeamId, Arc<TeamLink>>>,
+    /// The app's routing table: each attached team's link and inbox.
+    teams: RwLock<HashMap<TeamId, Attached>>,
     status: watch::Sender<LinkStatus>,
+}
+
+/// A team attached to an app: its link (identity, directory) and where
+/// its events go.
+#[derive(Clone)]
+struct Attached {
+    link: Arc<TeamLink>,
+    sink: Arc<dyn EventSink>,
+}
+
+impl std::fmt::Debug for Attached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attached")
+            .field("team", &self.link.team)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppLink {
@@ -54,6 +73,7 @@ impl AppLink {
         app_id: String,
         token: Secret,
         web: WebClient,
+        limiter: RateLimiter,
         tuning: Tuning,
         metrics: Arc<Metrics>,
     ) -> Arc<Self> {
@@ -61,6 +81,7 @@ impl AppLink {
             app_id,
             token,
             web,
+            limiter,
             tuning,
             metrics,
             teams: RwLock::default(),
@@ -68,12 +89,12 @@ impl AppLink {
         })
     }
 
-    pub(super) fn attach(&self, link: Arc<TeamLink>) {
+    pub(super) fn attach(&self, link: Arc<TeamLink>, sink: Arc<dyn EventSink>) {
         link.set_status(self.status());
         self.teams
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(link.team.clone(), link);
+            .insert(link.team.clone(), Attached { link, sink });
     }
 
     pub(super) fn detach(&self, team: &TeamId) {
@@ -83,7 +104,7 @@ impl AppLink {
             .remove(team);
     }
 
-    fn team(&self, team: &TeamId) -> Option<Arc<TeamLink>> {
+    fn team(&self, team: &TeamId) -> Option<Attached> {
         self.teams
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -101,112 +122,71 @@ impl AppLink {
             tracing::info!(app = %self.app_id, %status, "socket mode status");
         }
         self.status.send_replace(status.clone());
-        for link in self
+        for team in self
             .teams
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
         {
-            link.set_status(status.clone());
+            team.link.set_status(status.clone());
         }
     }
 }
 
 /// Runs the app's link until cancelled or a fatal error.
-pub(super) async fn run(app: Arc<AppLink>, sink: Arc<dyn EventSink>, cancel: CancellationToken) {
-    let mut backoff = Backoff::new(&app.tuning);
-    let mut seen = Seen::new(4096);
-    loop {
-        app.set_status(LinkStatus::Connecting {
-            attempt: backoff.attempts() + 1,
-        });
-        let end = match open(&app).await {
-            Ok(ws) => {
-                backoff.reset();
-                app.set_status(LinkStatus::Connected);
-                tokio::select! {
-                    () = cancel.cancelled() => End::Cancelled,
-                    end = serve(&app, ws, sink.as_ref(), &mut seen) => end,
-                }
-            }
-            Err(end) => end,
-        };
-        let delay = match end {
-            End::Cancelled => break,
-            End::Fatal(status) => {
-                tracing::warn!(app = %app.app_id, %status, "socket mode gives up");
-                app.set_status(status);
-                return;
-            }
-            End::Retry { reason, after } => {
-                app.metrics.reconnect("socket_mode");
-                let delay =
-                    after.map_or_else(|| backoff.next_delay(), |a| a.max(app.tuning.backoff_min));
-                app.set_status(LinkStatus::Disconnected {
-                    attempts: backoff.attempts(),
-                    reason,
-                });
-                delay
-            }
-            End::Reconnect(reason) => {
-                app.metrics.reconnect("socket_mode");
-                backoff.reset();
-                app.set_status(LinkStatus::Disconnected {
-                    attempts: 0,
-                    reason,
-                });
-                backoff.next_delay()
-            }
-        };
-        tokio::select! {
-            () = cancel.cancelled() => break,
-            () = tokio::time::sleep(delay) => {}
-        }
-    }
-    app.set_status(LinkStatus::Closed);
+pub(super) async fn run(app: Arc<AppLink>, cancel: CancellationToken) {
+    let span = tracing::info_span!("socket_mode", app = %app.app_id);
+    let backoff = app.tuning.backoff();
+    let metrics = app.metrics.clone();
+    let socket_mode = SocketMode {
+        app,
+        seen: Seen::new(4096),
+    };
+    drive(socket_mode, backoff, metrics, cancel)
+        .instrument(span)
+        .await;
 }
 
-/// Opens a socket and waits for `hello`.
+/// The Socket Mode side of an app's link.
+struct SocketMode {
+    app: Arc<AppLink>,
+    /// Envelope and event ids already handled, across sockets: Slack
+    /// redelivers what a dropped socket did not ack.
+    seen: Seen,
+}
+
+impl Transport for SocketMode {
+    type Session = Ws;
+    const NAME: &'static str = "socket mode";
+    const KIND: &'static str = "socket_mode";
+
+    fn report(&self, status: LinkStatus) {
+        self.app.set_status(status);
+    }
+
+    async fn open(&mut self) -> Result<Ws, End> {
+        open(&self.app).await
+    }
+
+    async fn serve(&mut self, ws: Ws) -> End {
+        serve(&self.app, ws, &mut self.seen).await
+    }
+}
+
+/// Asks for a socket URL under the app's scheduler, opens the socket and
+/// waits for `hello`.
 async fn open(app: &AppLink) -> Result<Ws, End> {
     let url = app
-        .web
-        .apps_connections_open(&app.token)
+        .limiter
+        .call_once(
+            Method::AppsConnectionsOpen,
+            None,
+            CONNECT_PERMIT_WAIT,
+            || app.web.apps_connections_open(&app.token),
+        )
         .await
         .map_err(|e| connect_failure(&e))?;
-    let timeout = app.tuning.hello_timeout;
-    let connect = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url.as_str()));
-    let mut ws = match connect.await {
-        Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return Err(retry(format!("websocket connect failed: {e}"))),
-        Err(_) => return Err(retry("websocket connect timed out".into())),
-    };
-    let hello = async {
-        while let Some(frame) = ws.next().await {
-            match frame {
-                Ok(WsMessage::Text(text)) => {
-                    let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                    if value.get("type").and_then(Value::as_str) == Some("hello") {
-                        return true;
-                    }
-                }
-                Ok(_) => {}
-                Err(_) => return false,
-            }
-        }
-        false
-    };
-    match tokio::time::timeout(timeout, hello).await {
-        Ok(true) => Ok(ws),
-        Ok(false) => Err(retry("socket closed before hello".into())),
-        Err(_) => Err(retry(format!("no hello within {timeout:?}"))),
-    }
-}
-
-fn retry(reason: String) -> End {
-    End::Retry {
-        reason,
-        after: None,
-    }
+    open_socket(url.as_str(), app.tuning.hello_timeout).await
 }
 
 /// What one frame asked for.
@@ -220,16 +200,16 @@ enum Step {
 
 /// Reads a live socket. On `disconnect`, opens the replacement while still
 /// reading this one, then swaps.
-async fn serve(app: &AppLink, mut ws: Ws, sink: &dyn EventSink, seen: &mut Seen) -> End {
+async fn serve(app: &AppLink, mut ws: Ws, seen: &mut Seen) -> End {
     let mut last_ping = Instant::now();
     let mut tick = tokio::time::interval(app.tuning.server_ping_timeout / 4);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let step = tokio::select! {
-            frame = ws.next() => on_frame(app, &mut ws, sink, seen, frame, &mut last_ping).await,
+            frame = ws.next() => on_frame(app, &mut ws, seen, frame, &mut last_ping).await,
             _ = tick.tick() => {
                 if last_ping.elapsed() >= app.tuning.server_ping_timeout {
-                    Step::End(retry("no ping from Slack".into()))
+                    Step::End(retry("no ping from Slack"))
                 } else {
                     Step::Continue
                 }
@@ -248,7 +228,7 @@ async fn serve(app: &AppLink, mut ws: Ws, sink: &dyn EventSink, seen: &mut Seen)
                         frame = ws.next() => {
                             // Keep acking what the old socket still delivers.
                             if let Step::End(_) =
-                                on_frame(app, &mut ws, sink, seen, frame, &mut last_ping).await
+                                on_frame(app, &mut ws, seen, frame, &mut last_ping).await
                             {
                                 // Old socket gone; just wait for the new one.
                                 break replacement.await;
@@ -273,97 +253,124 @@ async fn serve(app: &AppLink, mut ws: Ws, sink: &dyn EventSink, seen: &mut Seen)
 async fn on_frame(
     app: &AppLink,
     ws: &mut Ws,
-    sink: &dyn EventSink,
     seen: &mut Seen,
     frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
     last_ping: &mut Instant,
 ) -> Step {
     match frame {
-        Some(Ok(WsMessage::Text(text))) => on_text(app, ws, sink, seen, text.as_str()).await,
+        Some(Ok(WsMessage::Text(text))) => on_text(app, ws, seen, text.as_str()).await,
         Some(Ok(WsMessage::Ping(_))) => {
             *last_ping = Instant::now();
             // tungstenite queued the pong; make sure it goes out now.
             let _ = ws.flush().await;
             Step::Continue
         }
-        Some(Ok(WsMessage::Close(_))) | None => Step::End(retry("socket closed".into())),
+        Some(Ok(WsMessage::Close(_))) | None => Step::End(retry("socket closed")),
         Some(Ok(_)) => Step::Continue,
         Some(Err(e)) => Step::End(retry(format!("socket error: {e}"))),
     }
 }
 
-async fn on_text(
-    app: &AppLink,
-    ws: &mut Ws,
-    sink: &dyn EventSink,
-    seen: &mut Seen,
-    text: &str,
-) -> Step {
-    let value: Value = match serde_json::from_str(text) {
+/// What a Socket Mode text frame is.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Frame {
+    /// `disconnect`: Slack wants a new socket (`link_disabled`: for good).
+    Disconnect(String),
+    Hello,
+    /// An envelope: acked by its id, then routed by its kind.
+    Envelope {
+        id: String,
+        kind: String,
+        payload: Value,
+    },
+    /// Not JSON: logged and ignored.
+    Malformed(String),
+    /// JSON without an envelope id: logged and ignored.
+    Unenveloped(String),
+}
+
+/// Reads one text frame; never fails (what cannot be read says so).
+pub(super) fn read_frame(text: &str) -> Frame {
+    let mut value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
-        Err(e) => {
-            tracing::warn!(app = %app.app_id, error = %e, "malformed socket mode frame ignored");
-            return Step::Continue;
-        }
+        Err(e) => return Frame::Malformed(e.to_string()),
     };
     let kind = value
         .get("type")
         .and_then(Value::as_str)
-        .unwrap_or_default();
-    if kind == "disconnect" {
-        let reason = value
-            .get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_owned();
-        if reason == "link_disabled" {
+        .unwrap_or_default()
+        .to_owned();
+    match kind.as_str() {
+        "disconnect" => {
+            let reason = value.get("reason").and_then(Value::as_str);
+            return Frame::Disconnect(reason.unwrap_or("unknown").to_owned());
+        }
+        "hello" => return Frame::Hello,
+        _ => {}
+    }
+    let Some(id) = value.get("envelope_id").and_then(Value::as_str) else {
+        return Frame::Unenveloped(kind);
+    };
+    let id = id.to_owned();
+    let payload = value
+        .get_mut("payload")
+        .map(Value::take)
+        .unwrap_or(Value::Null);
+    Frame::Envelope { id, kind, payload }
+}
+
+async fn on_text(app: &AppLink, ws: &mut Ws, seen: &mut Seen, text: &str) -> Step {
+    let (envelope_id, kind, payload) = match read_frame(text) {
+        Frame::Disconnect(reason) if reason == "link_disabled" => {
             return Step::End(End::Fatal(LinkStatus::Fatal {
                 reason: "socket mode disabled for the app".into(),
             }));
         }
-        return Step::Replace(reason);
-    }
-    if kind == "hello" {
-        return Step::Continue;
-    }
-    let Some(envelope_id) = value.get("envelope_id").and_then(Value::as_str) else {
-        tracing::warn!(app = %app.app_id, kind, "socket mode frame without envelope ignored");
-        return Step::Continue;
+        Frame::Disconnect(reason) => return Step::Replace(reason),
+        Frame::Hello => return Step::Continue,
+        Frame::Malformed(error) => {
+            tracing::warn!(app = %app.app_id, %error, "malformed socket mode frame ignored");
+            return Step::Continue;
+        }
+        Frame::Unenveloped(kind) => {
+            tracing::warn!(app = %app.app_id, kind, "socket mode frame without envelope ignored");
+            return Step::Continue;
+        }
+        Frame::Envelope { id, kind, payload } => (id, kind, payload),
     };
     // Ack first, then process: Slack redelivers unacked envelopes.
-    let ack = frames::ack(envelope_id).to_string();
+    let ack = frames::ack(&envelope_id).to_string();
     match tokio::time::timeout(SEND_TIMEOUT, ws.send(WsMessage::text(ack))).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => return Step::End(retry(format!("ack failed: {e}"))),
-        Err(_) => return Step::End(retry("ack stalled".into())),
+        Err(_) => return Step::End(retry("ack stalled")),
     }
-    let payload = value.get("payload").unwrap_or(&Value::Null);
     let event_id = payload.get("event_id").and_then(Value::as_str);
-    let fresh = seen.insert(envelope_id) & event_id.is_none_or(|id| seen.insert(id));
+    let fresh = seen.insert(&envelope_id) & event_id.is_none_or(|id| seen.insert(id));
     if !fresh {
         tracing::debug!(app = %app.app_id, envelope_id, "redelivery ignored");
         return Step::Continue;
     }
-    route(app, sink, kind, payload);
+    route(app, &kind, &payload);
     Step::Continue
 }
 
-fn route(app: &AppLink, sink: &dyn EventSink, kind: &str, payload: &Value) {
+pub(super) fn route(app: &AppLink, kind: &str, payload: &Value) {
     let team = payload
         .get("team_id")
         .or_else(|| payload.pointer("/team/id"))
         .and_then(Value::as_str);
-    let Some(link) = team.and_then(|t| app.team(&TeamId::from(t))) else {
+    let Some(Attached { link, sink }) = team.and_then(|t| app.team(&TeamId::from(t))) else {
         tracing::warn!(app = %app.app_id, team = ?team, kind, "envelope for a team this host does not serve");
         return;
     };
     match kind {
         "events_api" => match payload.get("event") {
-            Some(event) => dispatch(&link, sink, event),
+            Some(event) => dispatch(&link, sink.as_ref(), event),
             None => tracing::warn!(team = %link.team, "events_api envelope without an event"),
         },
         "slash_commands" => match parse_slash_command(payload) {
-            Ok(event) => sink.deliver(&link.team, event),
+            Ok(event) => sink.deliver(event),
             Err(e) => tracing::warn!(team = %link.team, error = %e, "slash command ignored"),
         },
         other => {
@@ -377,7 +384,7 @@ fn route(app: &AppLink, sink: &dyn EventSink, kind: &str, payload: &Value) {
                 type_name: other.to_owned(),
                 raw_json: payload.to_string(),
             };
-            sink.deliver(&link.team, event);
+            sink.deliver(event);
         }
     }
 }

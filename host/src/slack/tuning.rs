@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use crate::backoff::Backoff;
 
 /// Liveness and reconnect timings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,40 +39,11 @@ impl Default for Tuning {
     }
 }
 
-/// Jittered exponential backoff for reconnects.
-#[derive(Debug, Clone)]
-pub struct Backoff {
-    min: Duration,
-    max: Duration,
-    attempts: u32,
-}
-
-impl Backoff {
-    pub fn new(tuning: &Tuning) -> Self {
-        Self {
-            min: tuning.backoff_min,
-            max: tuning.backoff_max,
-            attempts: 0,
-        }
-    }
-
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    pub fn reset(&mut self) {
-        self.attempts = 0;
-    }
-
-    /// Counts a failure and returns the delay before the next try: the
-    /// doubled delay, jittered into its upper half so many teams that
-    /// dropped together do not reconnect together.
-    pub fn next_delay(&mut self) -> Duration {
-        self.attempts = self.attempts.saturating_add(1);
-        let exp = self.attempts.saturating_sub(1).min(20);
-        let base = self.min.saturating_mul(1 << exp).min(self.max);
-        let jitter = rand::rng().random_range(0.5..=1.0);
-        base.mul_f64(jitter)
+impl Tuning {
+    /// The reconnect backoff these timings describe: jittered, so teams
+    /// that dropped together do not reconnect together.
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.backoff_min, self.backoff_max).jittered()
     }
 }
 
@@ -81,23 +52,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_within_jitter_and_caps() {
+    fn reconnect_backoff_follows_the_tuning_with_jitter() {
         let tuning = Tuning {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(8),
             ..Tuning::default()
         };
-        let mut b = Backoff::new(&tuning);
-        for expected in [1u64, 2, 4, 8, 8, 8] {
-            let d = b.next_delay();
-            let base = Duration::from_secs(expected);
+        let mut b = tuning.backoff();
+        assert_eq!(b.min(), Duration::from_secs(1));
+        for _ in 0..6 {
+            let d = b.fail();
             assert!(
-                d >= base / 2 && d <= base,
-                "{d:?} not within [{:?}, {base:?}]",
-                base / 2
+                d >= Duration::from_millis(500) && d <= Duration::from_secs(8),
+                "{d:?}"
             );
         }
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_secs(1));
     }
 }

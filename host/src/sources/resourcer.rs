@@ -7,51 +7,82 @@
 //! re-announced unchanged keeps running untouched, a changed one is
 //! updated, and one not re-announced within the grace period is removed.
 //! A network blip therefore never restarts a bot or drops its state.
+//!
+//! A resource owns only the team it added: announcing a team another
+//! source (the teams file, the admin API, another resource) serves is
+//! refused and logged (see [`Host::conflicts`]); the resource is then not
+//! counted as serving it, so its later removal leaves that team alone.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-use crate::config::{ResolvedApp, ResolvedTeam};
 use crate::deadline::sleep_until;
+use crate::host::{ChangeError, Host, StoredState};
 use crate::resourcer::{
     self, Notice, Resource, ResourceId, ResourceMessage, ResourcerConfig, ServerMessage,
 };
 use crate::secret::Secret;
-use crate::serve::Host;
+use crate::shutdown::Shutdown;
+use crate::spec::{AppSpec, TeamSource, TeamSpec};
 
 /// How resourcer teams are served.
 #[derive(Debug, Clone)]
 pub struct ResourcerSource {
-    pub host: Arc<Host>,
+    host: Arc<Host>,
     /// The bot every resourcer team runs.
-    pub bot: PathBuf,
+    bot: PathBuf,
     /// Socket Mode app for teams without an app token of their own.
-    pub app: Option<String>,
-    pub grace: Duration,
+    app: Option<String>,
+    grace: Duration,
+    /// The last session whose grace period has ended (its teams are now
+    /// exactly what the resourcer announced).
+    settled: watch::Sender<Option<u64>>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    teams: HashMap<ResourceId, ResolvedTeam>,
+    teams: HashMap<ResourceId, TeamSpec>,
     /// Resources with a Socket Mode app of their own, by its token.
     apps: HashMap<ResourceId, Secret>,
     /// Resources announced since the current session began.
     announced: HashSet<ResourceId>,
     sweep_at: Option<Instant>,
+    session: u64,
 }
 
 impl ResourcerSource {
-    /// Connects to the resourcer and applies what it says until cancelled.
-    pub async fn run(self, config: ResourcerConfig, cancel: CancellationToken) {
+    /// Serves the resourcer's teams on `host`, each running `bot` (over
+    /// `app` when set, else RTM); after a reconnect, teams not announced
+    /// again within `grace` are removed.
+    pub fn new(host: Arc<Host>, bot: PathBuf, app: Option<String>, grace: Duration) -> Self {
+        Self {
+            host,
+            bot,
+            app,
+            grace,
+            settled: watch::channel(None).0,
+        }
+    }
+
+    /// The last resourcer session whose grace period is over: from then on
+    /// the teams served are exactly those it announced. A signal for
+    /// status pages and tests, instead of waiting out the grace period.
+    pub fn settled(&self) -> watch::Receiver<Option<u64>> {
+        self.settled.subscribe()
+    }
+
+    /// Connects to the resourcer and applies what it says until `scope` is
+    /// cancelled. The protocol client runs as a task of `scope`.
+    pub async fn run(self, config: ResourcerConfig, scope: Shutdown) {
         let (tx, mut rx) = mpsc::channel(64);
+        let cancel = scope.token().clone();
         let client_cancel = cancel.child_token();
-        let client = tokio::spawn(resourcer::run(config, tx, client_cancel.clone()));
+        let client = scope.spawn(resourcer::run(config, tx, client_cancel.clone()));
         let mut state = State::default();
         loop {
             tokio::select! {
@@ -72,6 +103,7 @@ impl ResourcerSource {
             Notice::Connected { session } => {
                 tracing::info!(session, "resourcer connected; awaiting its teams");
                 state.announced.clear();
+                state.session = session;
                 state.sweep_at = Some(Instant::now() + self.grace);
             }
             Notice::Disconnected { session, reason } => {
@@ -92,7 +124,7 @@ impl ResourcerSource {
                 self.drop_app(state, &m.resource_id).await;
                 match state.teams.remove(&m.resource_id) {
                     Some(team) => {
-                        self.host.remove(&team.id).await;
+                        self.remove(&team, StoredState::Purge).await;
                         tracing::info!(resource = %m.resource_id, team = %team.id, "resource removed");
                     }
                     None => tracing::info!(
@@ -126,7 +158,7 @@ impl ResourcerSource {
         {
             // A rotated app token means a new app link: start the team over
             // on it (its stored state is kept).
-            self.host.remove(&old.id).await;
+            self.remove(&old, StoredState::Keep).await;
         }
         let team = match self.resolve(&id, &m.resource) {
             Ok(team) => team,
@@ -141,8 +173,8 @@ impl ResourcerSource {
                 tracing::debug!(resource = %id, "resource re-announced unchanged; untouched");
                 return;
             }
-            Some(_) => self.host.update(team.clone()).await,
-            None => self.host.add(team.clone()).await,
+            Some(_) => self.host.update_as(team.clone()).await,
+            None => self.host.add_as(team.clone()).await,
         };
         match result {
             Ok(()) => {
@@ -151,8 +183,15 @@ impl ResourcerSource {
             }
             Err(e) => {
                 tracing::warn!(resource = %id, team = %team.id, msg_id, error = %e, "resource not applied");
+                if let ChangeError::NotOwner { .. } = e {
+                    // Another source's team: this resource does not serve
+                    // it, now or when it is removed.
+                    state.teams.remove(&id);
+                    self.drop_app(state, &id).await;
+                    return;
+                }
                 let known = state.teams.contains_key(&id);
-                if !known && self.host.manager().handle(&team.id).is_some() {
+                if !known && self.host.contains(&team.id) {
                     // Added but its bot refused to start: remember it so a
                     // fixed resource becomes an update.
                     state.teams.insert(id, team);
@@ -163,19 +202,22 @@ impl ResourcerSource {
         }
     }
 
-    fn resolve(&self, id: &ResourceId, r: &Resource) -> Result<ResolvedTeam, &'static str> {
+    fn resolve(&self, id: &ResourceId, r: &Resource) -> Result<TeamSpec, &'static str> {
         let team = r.team_id.clone().ok_or("no SlackTeamID")?;
         let token = r.bot_token.clone().ok_or("no SlackBotAccessToken")?;
         let app = match &r.app_token {
             Some(_) => Some(app_id(id)),
             None => self.app.clone(),
         };
-        Ok(ResolvedTeam {
+        Ok(TeamSpec {
             id: team,
             bot: self.bot.clone(),
             token,
             app,
             config: r.custom.clone(),
+            source: TeamSource::Resourcer {
+                resource: id.clone(),
+            },
         })
     }
 
@@ -189,13 +231,20 @@ impl ResourcerSource {
         let replaced = state.apps.contains_key(id) && token.is_some();
         self.drop_app(state, id).await;
         if let Some(token) = token {
-            self.host.add_app(ResolvedApp {
+            self.host.add_app(AppSpec {
                 id: app_id(id),
                 token: token.clone(),
             });
             state.apps.insert(id.clone(), token.clone());
         }
         replaced
+    }
+
+    /// Removes a team this source added (never another source's).
+    async fn remove(&self, team: &TeamSpec, stored: StoredState) {
+        if let Err(e) = self.host.remove_as(&team.source, &team.id, stored).await {
+            tracing::warn!(team = %team.id, error = %e, "resource's team not removed");
+        }
     }
 
     async fn drop_app(&self, state: &mut State, id: &ResourceId) {
@@ -217,10 +266,11 @@ impl ResourcerSource {
         for id in stale {
             if let Some(team) = state.teams.remove(&id) {
                 tracing::info!(resource = %id, team = %team.id, "not re-announced after reconnect; removed");
-                self.host.remove(&team.id).await;
+                self.remove(&team, StoredState::Purge).await;
             }
             self.drop_app(state, &id).await;
         }
+        self.settled.send_replace(Some(state.session));
     }
 }
 

@@ -1,6 +1,14 @@
-//! The team actor: one task per team, owning the bot instance, its timers
-//! and its status. Commands arrive through a bounded mailbox and are handled
-//! strictly in order; the instance is never touched from anywhere else.
+//! The team actor: one task per team, owning everything the team is: its
+//! spec, its link to the chat, its bot instance, its timers, its CPU share
+//! and its published state. Control (update, release) and events arrive on
+//! separate bounded channels; nothing else touches the instance or the
+//! link.
+//!
+//! The task first boots the team (`boot.rs`: load the bot, connect,
+//! instantiate, `init`, retried until it works or an update fixes it).
+//! Then it serves until cancelled, and shuts the bot down and closes the
+//! link on the way out. Calls into the bot are in `calls.rs`; control that
+//! arrives during one interrupts it (`interrupt.rs`).
 
 use std::sync::Arc;
 
@@ -8,312 +16,380 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::Backoff;
+use super::cpu_share::{CpuShare, Strikes};
 use super::error::TeamError;
-use super::spec::TeamSpec;
+use super::inbox::Inbox;
+use super::interrupt::Held;
 use super::status::BotStatus;
-use crate::capabilities::Capabilities;
-use crate::chat::ChatBackend;
+use crate::backoff::Backoff;
+use crate::capabilities::{Bot, BotRuntime, Capabilities, Compiled};
+use crate::chat::{Connector, Link, LinkStatus};
+use crate::counters::TeamCounters;
 use crate::deadline::sleep_until;
-use crate::event::Event;
+use crate::event::{Event, EventSink};
 use crate::metrics::Metrics;
-use crate::runtime::{BotInstance, BotRuntime, CallError, CompiledBot};
+use crate::runtime::BotDigest;
+use crate::spec::TeamSpec;
 use crate::storage::KvStore;
+use crate::team_info::TeamInfo;
 
-/// A command for the actor.
+/// What every team's actor is built from.
+pub(crate) struct TeamDeps {
+    pub runtime: Arc<BotRuntime>,
+    pub connector: Arc<dyn Connector>,
+    pub kv: Arc<dyn KvStore>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for TeamDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamDeps")
+            .field("runtime", &self.runtime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An operation on the team.
 #[derive(Debug)]
-pub(super) enum Command {
-    Event(Event),
+pub(super) enum Control {
+    /// Boxed: a channel allocates its slots up front, for every team, so
+    /// the message is kept small.
     Update {
-        spec: TeamSpec,
-        bot: Arc<CompiledBot>,
+        spec: Box<TeamSpec>,
         done: oneshot::Sender<Result<(), TeamError>>,
     },
-    /// Answered once every earlier command has been handled.
+    /// Ends a quarantine now (an operator's decision); answers whether the
+    /// team was quarantined.
+    Release { done: oneshot::Sender<bool> },
+}
+
+/// What the mailbox carries, in order.
+#[derive(Debug)]
+pub(super) enum Mail {
+    Event(Event),
+    /// Answered once every earlier event has been handled.
     Flush(oneshot::Sender<()>),
+}
+
+/// What the actor publishes for handles to read without a round trip.
+#[derive(Debug, Clone)]
+pub(super) struct TeamState {
+    pub spec: TeamSpec,
+    pub digest: Option<BotDigest>,
+    pub bot: BotStatus,
+    pub link: Option<watch::Receiver<LinkStatus>>,
 }
 
 /// Where the bot stands: a live instance, or the capabilities (timers)
 /// waiting for the next one.
-enum Slot {
-    Live(BotInstance),
+pub(super) enum Slot {
+    Live(Bot),
     Down {
         caps: Capabilities,
         retry_at: Option<Instant>,
     },
 }
 
+/// A bot kept out after too many strikes.
+#[derive(Debug, Clone)]
+pub(super) struct Quarantine {
+    pub reason: String,
+    pub until: Instant,
+}
+
+/// What a booted actor is driven by.
+pub(super) struct Drive {
+    pub control: mpsc::Receiver<Control>,
+    pub cancel: CancellationToken,
+}
+
 pub(super) struct Supervisor {
-    spec: TeamSpec,
-    bot: Arc<CompiledBot>,
-    runtime: Arc<BotRuntime>,
-    slot: Option<Slot>,
-    backoff: Backoff,
-    status: watch::Sender<BotStatus>,
-    metrics: Arc<Metrics>,
+    pub(super) spec: TeamSpec,
+    pub(super) info: TeamInfo,
+    pub(super) compiled: Arc<Compiled>,
+    pub(super) link: Option<Box<dyn Link>>,
+    pub(super) deps: Arc<TeamDeps>,
+    pub(super) inbox: Inbox,
+    pub(super) slot: Option<Slot>,
+    pub(super) backoff: Backoff,
+    pub(super) state: watch::Sender<TeamState>,
+    pub(super) counters: Arc<TeamCounters>,
+    pub(super) cpu: CpuShare,
+    pub(super) strikes: Strikes,
+    pub(super) quarantine: Option<Quarantine>,
+    pub(super) control: mpsc::Receiver<Control>,
+    pub(super) cancel: CancellationToken,
+    /// Control (or a cancellation) that arrived during a call.
+    pub(super) held: Option<Held>,
+    /// Timers and events take turns when both are ready.
+    timers_turn: bool,
 }
 
 impl Supervisor {
-    pub(super) fn new(
+    /// Loads the bot (before any network: a bad file is reported at once),
+    /// connects the team, starts the bot, then lets events flow. The outer
+    /// error means the team cannot be served yet (`drive` comes back with
+    /// it); the inner one that it is served but its bot did not start
+    /// (refused config, fault).
+    pub(super) async fn boot(
         spec: TeamSpec,
-        bot: Arc<CompiledBot>,
-        runtime: Arc<BotRuntime>,
-        chat: Arc<dyn ChatBackend>,
-        kv: Arc<dyn KvStore>,
-        status: watch::Sender<BotStatus>,
-        metrics: Arc<Metrics>,
-    ) -> Self {
-        let caps = Capabilities::new(spec.id().clone(), chat, kv, runtime.limits());
-        Self {
+        deps: Arc<TeamDeps>,
+        inbox: Inbox,
+        state: watch::Sender<TeamState>,
+        counters: Arc<TeamCounters>,
+        drive: Drive,
+    ) -> Result<(Self, Result<(), TeamError>), (TeamError, Drive)> {
+        let compiled = match deps.runtime.load(&spec.bot).await {
+            Ok(compiled) => compiled,
+            Err(e) => return Err((e.into(), drive)),
+        };
+        state.send_modify(|s| s.digest = Some(compiled.digest()));
+        let sink: Arc<dyn EventSink> = Arc::new(inbox.clone());
+        let link = match deps.connector.connect(&spec, sink).await {
+            Ok(link) => link,
+            Err(e) => return Err((e.into(), drive)),
+        };
+        let limits = deps.runtime.limits().clone();
+        let caps = Capabilities::new(
+            spec.id.clone(),
+            link.chat(),
+            deps.kv.clone(),
+            &limits,
+            counters.clone(),
+        );
+        let link_status = link.status();
+        state.send_modify(|s| s.link = Some(link_status));
+        let mut supervisor = Self {
+            info: link.info().clone(),
             spec,
-            bot,
-            runtime,
+            compiled,
+            link: Some(link),
+            deps,
+            inbox,
             slot: Some(Slot::Down {
                 caps,
                 retry_at: None,
             }),
             backoff: Backoff::default(),
-            status,
-            metrics,
+            state,
+            counters,
+            cpu: CpuShare::new(&limits),
+            strikes: Strikes::new(&limits),
+            quarantine: None,
+            control: drive.control,
+            cancel: drive.cancel,
+            held: None,
+            timers_turn: true,
+        };
+        let started = supervisor.revive(true).await;
+        // The bot is ready (or known to have failed): let events flow.
+        if let Some(link) = supervisor.link.as_mut() {
+            link.activate();
         }
+        tracing::info!(team = %supervisor.spec.id, bot = %supervisor.compiled.digest().short(), "team added");
+        Ok((supervisor, started))
     }
 
-    /// Starts the bot: instantiate and `init`.
-    ///
-    /// # Errors
-    /// When instantiation fails or `init` refuses or traps.
-    pub(super) async fn start(&mut self) -> Result<(), TeamError> {
-        self.status.send_replace(BotStatus::Starting);
-        self.revive(true).await
-    }
-
-    /// Runs until cancelled or every sender is gone, then shuts the bot down.
-    pub(super) async fn run(
-        mut self,
-        mut mailbox: mpsc::Receiver<Command>,
-        cancel: CancellationToken,
-    ) {
+    /// Serves until cancelled or every control sender is gone, then shuts
+    /// the bot down and closes the link.
+    pub(super) async fn run(mut self, mut mail: mpsc::Receiver<Mail>) {
         loop {
-            let due = self.next_timer();
+            match self.held.take() {
+                Some(Held::Cancelled | Held::ControlClosed) => break,
+                Some(Held::Control(cmd)) => {
+                    Box::pin(self.control(cmd)).await;
+                    continue;
+                }
+                None => {}
+            }
+            let now = Instant::now();
+            let quarantined = self.quarantine.as_ref().map(|q| q.until);
+            let throttled = self.cpu.throttled_until(now);
+            let may_run = quarantined.is_none() && throttled.is_none();
+            let due = if may_run { self.next_timer() } else { None };
+            let timers_first = self.timers_turn || mail.is_empty();
             tokio::select! {
                 biased;
-                () = cancel.cancelled() => break,
-                // Timers first, so a never-empty mailbox cannot starve them.
-                () = sleep_until(due), if due.is_some() => self.fire_timers().await,
-                cmd = mailbox.recv() => match cmd {
-                    Some(cmd) => self.handle(cmd).await,
+                () = self.cancel.cancelled() => break,
+                // Control is rare and its futures are large (load, relink,
+                // revive): boxed, so every team's task stays small.
+                cmd = self.control.recv() => match cmd {
+                    Some(cmd) => Box::pin(self.control(cmd)).await,
                     None => break,
                 },
+                () = sleep_until(quarantined), if quarantined.is_some() => {
+                    Box::pin(self.release("cool-down over")).await;
+                }
+                // In debt: wake when the share allows the bot again.
+                () = sleep_until(throttled), if throttled.is_some() && quarantined.is_none() => {}
+                () = sleep_until(due), if due.is_some() && timers_first => {
+                    self.timers_turn = false;
+                    self.fire_timers().await;
+                }
+                // While throttled, events wait in the mailbox; while
+                // quarantined they are counted and dropped.
+                mail = mail.recv(), if may_run || quarantined.is_some() => {
+                    self.timers_turn = true;
+                    match mail {
+                        Some(Mail::Event(event)) => self.deliver(&event).await,
+                        Some(Mail::Flush(done)) => {
+                            let _ = done.send(());
+                        }
+                        None => break,
+                    }
+                }
             }
         }
         self.shutdown().await;
     }
 
-    fn next_timer(&mut self) -> Option<Instant> {
-        match self.slot.as_mut()? {
-            Slot::Live(instance) => instance.timers_mut().next_due(),
-            Slot::Down { caps, retry_at } => {
-                // While down, wake for timers no earlier than the retry time.
-                let due = caps.timers_mut().next_due()?;
-                Some(retry_at.map_or(due, |r| due.max(r)))
-            }
-        }
-    }
-
-    async fn handle(&mut self, cmd: Command) {
+    async fn control(&mut self, cmd: Control) {
         match cmd {
-            Command::Event(event) => self.deliver(&event).await,
-            Command::Update { spec, bot, done } => {
-                let result = self.update(spec, bot).await;
+            Control::Update { spec, done } => {
+                let result = self.update(*spec).await;
                 let _ = done.send(result);
             }
-            Command::Flush(done) => {
-                let _ = done.send(());
-            }
-        }
-    }
-
-    async fn deliver(&mut self, event: &Event) {
-        let Some(instance) = self.live().await else {
-            tracing::debug!(team = %self.spec.id(), event = event.type_name(), "bot down; event dropped");
-            return;
-        };
-        let result = instance.on_event(event).await;
-        self.metrics.event(event.kind());
-        self.settle("on-event", result);
-    }
-
-    async fn fire_timers(&mut self) {
-        let due = match self.slot.as_mut() {
-            Some(Slot::Live(instance)) => instance.timers_mut().pop_due(Instant::now()),
-            Some(Slot::Down { caps, .. }) => caps.timers_mut().pop_due(Instant::now()),
-            None => Vec::new(),
-        };
-        for name in due {
-            let Some(instance) = self.live().await else {
-                tracing::debug!(team = %self.spec.id(), timer = %name, "bot down; timer skipped");
-                continue;
-            };
-            let result = instance.on_timer(&name).await;
-            self.settle("on-timer", result);
-        }
-    }
-
-    /// The live instance, re-creating it if the backoff has passed.
-    async fn live(&mut self) -> Option<&mut BotInstance> {
-        if let Some(Slot::Down { retry_at, .. }) = &self.slot {
-            let ready = retry_at.is_some_and(|at| Instant::now() >= at);
-            if !ready || self.revive(false).await.is_err() {
-                return None;
-            }
-        }
-        match self.slot.as_mut() {
-            Some(Slot::Live(instance)) => Some(instance),
-            _ => None,
-        }
-    }
-
-    /// Records the outcome of a call: a bot error is logged, a trap or
-    /// timeout poisons the instance and starts the backoff.
-    fn settle(&mut self, export: &str, result: crate::runtime::CallResult) {
-        let team = self.spec.id().clone();
-        match result {
-            Ok(Ok(())) => {
-                if self.backoff.failures() > 0 {
-                    self.backoff.succeed();
-                    self.status.send_replace(BotStatus::Running);
+            Control::Release { done } => {
+                let was = self.quarantine.is_some();
+                if was {
+                    self.release("released by an operator").await;
                 }
+                let _ = done.send(was);
             }
-            Ok(Err(failure)) => {
-                tracing::warn!(%team, export, error = %failure, "bot reported an error");
-            }
-            Err(error) => self.fault(export, &error),
         }
     }
 
-    fn fault(&mut self, export: &str, error: &CallError) {
-        let Some(caps) = self.take_caps() else { return };
-        self.back_off(caps, export, &error.to_string());
+    pub(super) fn publish_bot(&self, status: BotStatus) {
+        self.state.send_modify(|s| s.bot = status);
     }
 
-    /// Ends the current instance, if any, keeping its capabilities.
-    fn take_caps(&mut self) -> Option<Capabilities> {
-        match self.slot.take()? {
-            Slot::Live(instance) => Some(instance.into_capabilities()),
-            Slot::Down { caps, .. } => Some(caps),
+    /// Applies a changed spec. A new token or app gets a new link (the old
+    /// one is closed first; if the new one is refused, the team goes on
+    /// with the old). Same component and team: `reconfigure` in place. A
+    /// new component: the old instance shuts down and a fresh one starts.
+    /// Stored state and timers carry over either way. A component that
+    /// cannot be loaded changes nothing. An update also ends a quarantine:
+    /// it is how an operator ships the fix.
+    async fn update(&mut self, spec: TeamSpec) -> Result<(), TeamError> {
+        let compiled = self.deps.runtime.load(&spec.bot).await?;
+        let relinked = spec.relinks(&self.spec);
+        let old_info = self.info.clone();
+        if relinked {
+            self.relink(&spec).await?;
         }
+        if self.quarantine.take().is_some() {
+            tracing::info!(team = %self.spec.id, "quarantine ended by an update");
+            self.strikes.clear();
+            self.cpu.reset(Instant::now());
+        }
+        let same_team = self.info == old_info;
+        let result = self.update_bot(spec, compiled, same_team).await;
+        if relinked && let Some(link) = self.link.as_mut() {
+            link.activate();
+        }
+        result
     }
 
-    /// The bot is down (trap, timeout, failed instantiation): keep its
-    /// capabilities, count the failure, and retry after the backoff.
-    fn back_off(&mut self, caps: Capabilities, during: &str, reason: &str) {
-        self.metrics.traps.inc();
-        let wait = self.backoff.fail();
-        let traps = self.backoff.failures();
-        tracing::warn!(team = %self.spec.id(), during, reason, traps, retry_in = ?wait, "bot down; instance dropped");
-        self.slot = Some(Slot::Down {
-            caps,
-            retry_at: Some(Instant::now() + wait),
-        });
-        self.status.send_replace(BotStatus::Faulted {
-            traps,
-            last_error: reason.to_owned(),
-            retry_in_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-        });
-    }
-
-    /// Makes a fresh instance and runs `init`. On failure the slot stays
-    /// down: after a trap with a retry time, after a refusal without one
-    /// (only an update can fix the config).
-    async fn revive(&mut self, first: bool) -> Result<(), TeamError> {
-        let team = self.spec.id().clone();
-        let Some(caps) = self.take_caps() else {
-            return Err(TeamError::Closed(team));
-        };
-        let mut instance = match self.runtime.instantiate(&self.bot, caps).await {
-            Ok(instance) => instance,
-            Err((error, caps)) => {
-                // Often transient (the instance pool is full): back off and
-                // retry on the next event, like a trap.
-                self.back_off(caps, "instantiate", &error.to_string());
-                return Err(error.into());
-            }
-        };
-        match instance.init(&self.spec.info, &self.spec.config).await {
-            Ok(Ok(())) => {
-                if !first {
-                    tracing::info!(%team, "bot re-instantiated");
-                }
-                self.slot = Some(Slot::Live(instance));
-                self.status.send_replace(BotStatus::Running);
+    async fn relink(&mut self, spec: &TeamSpec) -> Result<(), TeamError> {
+        // One connection per team at a time: close the old link first.
+        if let Some(old) = self.link.take() {
+            old.close().await;
+        }
+        let sink: Arc<dyn EventSink> = Arc::new(self.inbox.clone());
+        match self.deps.connector.connect(spec, sink.clone()).await {
+            Ok(link) => {
+                self.info = link.info().clone();
+                self.attach(link);
                 Ok(())
             }
-            Ok(Err(failure)) => {
-                tracing::warn!(%team, error = %failure, "bot init refused");
-                self.slot = Some(Slot::Down {
-                    caps: instance.into_capabilities(),
-                    retry_at: None,
-                });
-                self.status.send_replace(BotStatus::Failed {
-                    reason: failure.to_string(),
-                });
-                Err(TeamError::InitRefused { team, failure })
-            }
             Err(error) => {
-                self.slot = Some(Slot::Live(instance));
-                self.fault("init", &error);
-                Err(TeamError::Call { team, error })
+                // Keep serving with the old token rather than not at all.
+                if let Ok(mut old) = self.deps.connector.connect(&self.spec, sink).await {
+                    old.activate();
+                    self.attach(old);
+                }
+                Err(error.into())
             }
         }
     }
 
-    async fn update(&mut self, spec: TeamSpec, bot: Arc<CompiledBot>) -> Result<(), TeamError> {
-        let same_bot = bot.digest() == self.bot.digest();
-        let same_team = spec.info == self.spec.info;
+    fn attach(&mut self, link: Box<dyn Link>) {
+        let chat = link.chat();
+        if let Some(caps) = self.caps_mut() {
+            caps.set_chat(chat);
+        }
+        let status = link.status();
+        self.state.send_modify(|s| s.link = Some(status));
+        self.link = Some(link);
+    }
+
+    async fn update_bot(
+        &mut self,
+        spec: TeamSpec,
+        compiled: Arc<Compiled>,
+        same_team: bool,
+    ) -> Result<(), TeamError> {
+        let team = spec.id.clone();
+        let same_bot = compiled.digest() == self.compiled.digest();
         if same_bot
             && same_team
-            && let Some(Slot::Live(instance)) = self.slot.as_mut()
+            && let Some(Slot::Live(bot)) = self.slot.as_mut()
         {
-            let result = instance.reconfigure(&spec.config).await;
-            let team = self.spec.id().clone();
+            let result = bot.reconfigure(&spec.config).await;
             return match result {
                 Ok(Ok(())) => {
-                    self.spec = spec;
+                    self.set_spec(spec);
                     Ok(())
                 }
                 // The bot keeps its old config, and so does the team: a
                 // later re-instantiation must not start from a config the
                 // bot refused.
-                Ok(Err(failure)) => Err(TeamError::ReconfigureRefused { team, failure }),
+                Ok(Err(failure)) => {
+                    let config = std::mem::take(&mut self.spec.config);
+                    self.set_spec(TeamSpec { config, ..spec });
+                    Err(TeamError::ReconfigureRefused { team, failure })
+                }
                 Err(error) => {
-                    self.spec = spec;
+                    self.set_spec(spec);
                     self.fault("reconfigure", &error);
                     Err(TeamError::Call { team, error })
                 }
             };
         }
-        self.spec = spec;
-        self.bot = bot;
-        // A new component (or a bot that was down): retire the old instance
-        // and start a fresh one with the new config. Timers carry over.
-        if let Some(Slot::Live(instance)) = self.slot.as_mut() {
-            let _ = instance
-                .shutdown(self.runtime.limits().shutdown_grace())
+        // A new component (or a bot that was down): retire the old
+        // instance and start a fresh one with the new config. Timers carry
+        // over.
+        self.set_spec(spec);
+        self.compiled = compiled;
+        let digest = self.compiled.digest();
+        self.state.send_modify(|s| s.digest = Some(digest));
+        if let Some(Slot::Live(bot)) = self.slot.as_mut() {
+            let _ = bot
+                .shutdown(self.deps.runtime.limits().shutdown_grace())
                 .await;
         }
         self.backoff.succeed();
-        self.status.send_replace(BotStatus::Starting);
+        self.publish_bot(BotStatus::Starting);
         self.revive(true).await
     }
 
+    fn set_spec(&mut self, spec: TeamSpec) {
+        self.spec = spec;
+        let published = self.spec.clone();
+        self.state.send_modify(|s| s.spec = published);
+    }
+
     async fn shutdown(&mut self) {
-        if let Some(Slot::Live(instance)) = self.slot.as_mut() {
-            let grace = self.runtime.limits().shutdown_grace();
-            if let Err(error) = instance.shutdown(grace).await {
-                tracing::warn!(team = %self.spec.id(), %error, "bot shutdown failed");
+        if let Some(Slot::Live(bot)) = self.slot.as_mut() {
+            let grace = self.deps.runtime.limits().shutdown_grace();
+            if let Err(error) = bot.shutdown(grace).await {
+                tracing::warn!(team = %self.spec.id, %error, "bot shutdown failed");
             }
         }
         self.slot = None;
-        self.status.send_replace(BotStatus::Stopped);
+        if let Some(link) = self.link.take() {
+            link.close().await;
+        }
+        self.publish_bot(BotStatus::Stopped);
     }
 }

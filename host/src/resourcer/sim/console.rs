@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::Simulator;
+use crate::text::{parse_pairs, quote};
 
 const HELP: &str = "\
 commands:
@@ -20,7 +21,8 @@ commands:
   pong on|off                       answer WS pings or not (stale testing)
   replay on|off                     replay resources after a client authenticates
   help                              this text
-  quit                              stop
+  quit                              stop the simulator (closing stdin does not:
+                                    it keeps serving until Ctrl-C or SIGTERM)
 values may be double-quoted (KEY=\"two words\"); keys are e.g. SlackTeamID,
 SlackBotAccessToken, SlackAppToken, SlackBotUserID, or the bot's own config.
 ";
@@ -41,6 +43,17 @@ enum Command {
     Quit,
 }
 
+/// How a console session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleEnd {
+    /// The operator typed `quit`: stop the simulator.
+    Quit,
+    /// The input ended (stdin closed or not a terminal). Not a request to
+    /// stop: a simulator started from a script or a service manager keeps
+    /// serving until it is signalled.
+    InputClosed,
+}
+
 /// Reads commands from `input` until `quit` or end of input, answering
 /// each on `out`. A bad line gets an `error: …` answer and the console
 /// goes on.
@@ -51,12 +64,12 @@ pub async fn run_console(
     sim: &Simulator,
     mut input: impl AsyncBufRead + Unpin,
     mut out: impl AsyncWrite + Unpin,
-) -> io::Result<()> {
+) -> io::Result<ConsoleEnd> {
     let mut line = Vec::new();
     loop {
         line.clear();
         if input.read_until(b'\n', &mut line).await? == 0 {
-            return Ok(());
+            return Ok(ConsoleEnd::InputClosed);
         }
         let text = String::from_utf8_lossy(&line);
         let reply = match parse_line(&text) {
@@ -64,7 +77,7 @@ pub async fn run_console(
             Ok(Some(Command::Quit)) => {
                 out.write_all(b"bye\n").await?;
                 out.flush().await?;
-                return Ok(());
+                return Ok(ConsoleEnd::Quit);
             }
             Ok(Some(command)) => execute(sim, command),
             Err(e) => format!("error: {e}\n"),
@@ -134,12 +147,7 @@ fn shown(key: &str, value: &Value) -> String {
         return "<redacted>".into();
     }
     match value {
-        Value::String(s)
-            if !s.is_empty() && !s.contains(char::is_whitespace) && !s.contains('"') =>
-        {
-            s.clone()
-        }
-        Value::String(s) => format!("{s:?}"),
+        Value::String(s) => quote(s).into_owned(),
         other => other.to_string(),
     }
 }
@@ -168,13 +176,16 @@ fn parse_line(line: &str) -> Result<Option<Command>, String> {
         }
         return Ok(Some(Command::Raw(rest.to_owned())));
     }
-    let args = split_args(rest)?;
+    // Only `add` and `update` take values that may be quoted; every other
+    // argument is a plain word.
+    let (first, pairs) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let args: Vec<&str> = rest.split_whitespace().collect();
     let command = match (word, args.as_slice()) {
-        ("add", [id, pairs @ ..]) => Command::Add(id.clone(), key_values(pairs)?),
+        ("add", [_, ..]) => Command::Add(first.to_owned(), key_values(pairs)?),
         ("add", []) => return Err("usage: add <resourceID> KEY=VALUE...".into()),
-        ("update", [id, pairs @ ..]) => Command::Update(id.clone(), key_values(pairs)?),
+        ("update", [_, ..]) => Command::Update(first.to_owned(), key_values(pairs)?),
         ("update", []) => return Err("usage: update <resourceID> KEY=VALUE...".into()),
-        ("remove", [id]) => Command::Remove(id.clone()),
+        ("remove", [id]) => Command::Remove((*id).to_owned()),
         ("remove", _) => return Err("usage: remove <resourceID>".into()),
         ("pong", [flag]) => Command::Pong(parse_flag(flag)?),
         ("pong", _) => return Err("usage: pong on|off".into()),
@@ -201,61 +212,14 @@ fn parse_flag(flag: &str) -> Result<bool, String> {
     }
 }
 
-fn key_values(pairs: &[String]) -> Result<Map<String, Value>, String> {
-    let mut map = Map::new();
-    for pair in pairs {
-        let Some((key, value)) = pair.split_once('=') else {
-            return Err(format!("`{pair}` is not KEY=VALUE"));
-        };
-        if key.is_empty() {
-            return Err(format!("`{pair}` has an empty key"));
-        }
-        if map
-            .insert(key.to_owned(), Value::String(value.to_owned()))
-            .is_some()
-        {
-            return Err(format!("`{key}` given twice"));
-        }
-    }
-    Ok(map)
-}
-
-/// Splits on whitespace; `"…"` groups (anywhere in a token) may hold
-/// spaces, with `\"` and `\\` escapes inside.
-fn split_args(text: &str) -> Result<Vec<String>, String> {
-    let mut args = Vec::new();
-    let mut current: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if let Some(arg) = current.take() {
-                    args.push(arg);
-                }
-            }
-            '"' => {
-                let arg = current.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        None => return Err("unterminated quote".into()),
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(escaped @ ('"' | '\\')) => arg.push(escaped),
-                            Some(other) => {
-                                arg.push('\\');
-                                arg.push(other);
-                            }
-                            None => return Err("unterminated quote".into()),
-                        },
-                        Some(other) => arg.push(other),
-                    }
-                }
-            }
-            c => current.get_or_insert_with(String::new).push(c),
-        }
-    }
-    args.extend(current);
-    Ok(args)
+/// Resource settings, with the same quoting as a bot's config in
+/// `bothost local`.
+fn key_values(pairs: &str) -> Result<Map<String, Value>, String> {
+    Ok(parse_pairs(pairs)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(key, value)| (key, Value::String(value)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -334,9 +298,10 @@ mod tests {
             b"help\nadd r1 SlackTeamID=T1 SlackBotAccessToken=xoxb-secret GREETING=\"hi there\"\n\
 bogus line\nadd r2 A=1\nlist\nupdate r2 A=2\nremove r1\nlist\ndrop\nquit\nadd r3 A=1\n";
         let mut out = Vec::new();
-        run_console(&sim, &script[..], &mut out)
+        let end = run_console(&sim, &script[..], &mut out)
             .await
             .expect("console runs");
+        assert_eq!(end, ConsoleEnd::Quit);
         let out = String::from_utf8(out).expect("utf-8 output");
         assert!(out.contains("commands:"), "{out}");
         assert!(out.contains("error: unknown command `bogus`"), "{out}");
@@ -355,6 +320,20 @@ bogus line\nadd r2 A=1\nlist\nupdate r2 A=2\nremove r1\nlist\ndrop\nquit\nadd r3
         );
         assert_eq!(resources[0].0, "r2");
         assert_eq!(resources[0].1["A"], "2");
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn end_of_input_is_not_quit() {
+        let sim = Simulator::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), None)
+            .await
+            .expect("simulator starts");
+        let mut out = Vec::new();
+        let end = run_console(&sim, &b"add r1 A=1\n"[..], &mut out)
+            .await
+            .expect("console runs");
+        assert_eq!(end, ConsoleEnd::InputClosed);
+        assert_eq!(sim.resources().len(), 1);
         sim.shutdown().await;
     }
 }

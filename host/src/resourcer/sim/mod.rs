@@ -29,7 +29,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use console::run_console;
+pub use console::{ConsoleEnd, run_console};
 
 use crate::secret::Secret;
 

@@ -23,6 +23,8 @@ mod response;
 mod types;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
 
 pub use client::WebClient;

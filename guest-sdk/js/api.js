@@ -1,0 +1,109 @@
+// Host calls for JavaScript bots: chat, kv, timers and log.
+//
+// Each wraps the binding the toolchain generates from `wit/`. The two
+// toolchains differ in small ways (componentize-js throws a `ComponentError`
+// whose `payload` is the WIT error, QuickJS throws the error itself; an
+// empty option is `undefined` in one and `null` in the other), so every
+// call goes through `call` and every option through `orNull`.
+
+import * as wchat from "bothost:bot/chat@0.2.0";
+import * as wkv from "bothost:bot/kv@0.2.0";
+import * as wtimers from "bothost:bot/timers@0.2.0";
+import * as wlog from "bothost:bot/log@0.2.0";
+
+/** A host call failed; `kind` is the WIT case (`not-found`, `rate-limited`, ...). */
+export class BotHostError extends Error {
+  constructor(call, err) {
+    const wit = err && err.payload !== undefined ? err.payload : err;
+    const kind = wit && wit.tag !== undefined ? wit.tag : String(wit);
+    const detail = wit && wit.val !== undefined ? `: ${wit.val}` : "";
+    super(`${call} failed: ${kind}${detail}`);
+    this.kind = kind;
+    this.detail = wit ? wit.val : undefined;
+  }
+}
+
+function call(name, fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (err) {
+    throw new BotHostError(name, err);
+  }
+}
+
+export function orNull(value) {
+  return value === undefined ? null : value;
+}
+
+/** UTF-8 without TextEncoder, which QuickJS lacks. */
+function encode(text) {
+  const bin = unescape(encodeURIComponent(text));
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function decode(bytes) {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+  return decodeURIComponent(escape(bin));
+}
+
+/** Talk to the bot's own team (no call takes a team id). */
+export const chat = {
+  /** Post `text` in a channel or DM; returns `{channel, ts}`. */
+  post: (channel, text) => call("post", wchat.postMessage, channel, text),
+  /** Reply in the thread of the message `threadTs`. */
+  reply: (channel, threadTs, text) => call("reply", wchat.postReply, channel, threadTs, text),
+  update: (channel, ts, text) => call("update", wchat.updateMessage, channel, ts, text),
+  /** Add a reaction; colons around `name` are removed. */
+  react: (channel, ts, name) =>
+    call("react", wchat.addReaction, channel, ts, name.replace(/^:|:$/g, "")),
+  typing: (channel) => call("typing", wchat.typing, channel),
+  /** The id of the DM with `user`. */
+  openDirect: (user) => call("openDirect", wchat.openDirect, user),
+  userInfo: (user) => call("userInfo", wchat.userInfo, user),
+  channelInfo: (channel) => call("channelInfo", wchat.channelInfo, channel),
+  /** A user by name (a leading `@` is removed), or null. */
+  findUser: (name) => orNull(call("findUser", wchat.findUser, name.replace(/^@/, ""))),
+  /** A channel by name (a leading `#` is removed), or null. */
+  findChannel: (name) => orNull(call("findChannel", wchat.findChannel, name.replace(/^#/, ""))),
+};
+
+/** The team's own key-value state; it survives restarts and upgrades. */
+export const kv = {
+  /** The value as a Uint8Array, or null. */
+  get: (key) => {
+    const value = orNull(call("kv.get", wkv.get, key));
+    return value === null ? null : Uint8Array.from(value);
+  },
+  /** Store bytes, or a string as UTF-8. */
+  set: (key, value) => call("kv.set", wkv.set, key, typeof value === "string" ? encode(value) : value),
+  getString: (key, fallback = null) => {
+    const value = kv.get(key);
+    return value === null ? fallback : decode(value);
+  },
+  getJson: (key, fallback = null) => {
+    const value = kv.getString(key);
+    return value === null ? fallback : JSON.parse(value);
+  },
+  setJson: (key, value) => kv.set(key, JSON.stringify(value)),
+  /** Returns whether the key existed. */
+  delete: (key) => call("kv.delete", wkv.delete, key),
+  keys: (prefix = "") => call("kv.keys", wkv.listKeys, prefix),
+};
+
+/** Named timers kept by the host; setting a name again replaces it. */
+export const timers = {
+  every: (name, seconds) => call("timers.every", wtimers.every, name, seconds),
+  once: (name, seconds) => call("timers.once", wtimers.once, name, seconds),
+  cancel: (name) => wtimers.cancel(name),
+};
+
+/** Log lines the host tags with the team id (`console.log` works too). */
+export const log = {
+  debug: (message) => wlog.log("debug", String(message)),
+  info: (message) => wlog.log("info", String(message)),
+  warn: (message) => wlog.log("warn", String(message)),
+  error: (message) => wlog.log("error", String(message)),
+};

@@ -1,0 +1,157 @@
+"""Host calls for Python bots: chat, kv, timers and log.
+
+Each wraps the binding componentize-py generates from `wit/` and turns the
+binding's `Err(...)` into a plain exception with a readable message, so a
+bot can catch `BotHostError` without knowing the generated variant classes.
+"""
+
+import json
+
+from componentize_py_types import Err
+from wit_world.imports import chat as _chat
+from wit_world.imports import kv as _kv
+from wit_world.imports import log as _log
+from wit_world.imports import timers as _timers
+
+
+class BotHostError(Exception):
+    """A host call failed. `kind` is the WIT case in snake case
+    (`not_found`, `too_long`, `rate_limited`, `refused`, `unavailable`,
+    `quota_exceeded`, `invalid_key`, `too_many`, `invalid`)."""
+
+    def __init__(self, call, err):
+        case = type(err).__name__.split("_", 1)[-1]
+        self.kind = "".join("_" + c.lower() if c.isupper() else c for c in case).lstrip("_")
+        self.detail = getattr(err, "value", None)
+        detail = "" if self.detail is None else f": {self.detail}"
+        super().__init__(f"{call} failed: {self.kind}{detail}")
+
+
+def _call(name, fn, *args):
+    try:
+        return fn(*args)
+    except Err as e:
+        raise BotHostError(name, e.value) from None
+
+
+def _record(value):
+    """A generated record (dataclass) as a plain dict, or None."""
+    return None if value is None else dict(vars(value))
+
+
+class chat:
+    """Talk to the bot's own team (no call takes a team id)."""
+
+    @staticmethod
+    def post(channel, text):
+        """Post `text` in a channel or DM; returns `{"channel", "ts"}`."""
+        return _record(_call("post", _chat.post_message, channel, text))
+
+    @staticmethod
+    def reply(channel, thread_ts, text):
+        """Reply in the thread of the message `thread_ts`."""
+        return _record(_call("reply", _chat.post_reply, channel, thread_ts, text))
+
+    @staticmethod
+    def update(channel, ts, text):
+        _call("update", _chat.update_message, channel, ts, text)
+
+    @staticmethod
+    def react(channel, ts, name):
+        """Add a reaction; colons around `name` are removed."""
+        _call("react", _chat.add_reaction, channel, ts, name.strip(":"))
+
+    @staticmethod
+    def typing(channel):
+        _call("typing", _chat.typing, channel)
+
+    @staticmethod
+    def open_direct(user):
+        """The id of the DM with `user`."""
+        return _call("open_direct", _chat.open_direct, user)
+
+    @staticmethod
+    def user_info(user):
+        return _record(_call("user_info", _chat.user_info, user))
+
+    @staticmethod
+    def channel_info(channel):
+        return _record(_call("channel_info", _chat.channel_info, channel))
+
+    @staticmethod
+    def find_user(name):
+        """A user by name (a leading `@` is removed), or None."""
+        return _record(_call("find_user", _chat.find_user, name.lstrip("@")))
+
+    @staticmethod
+    def find_channel(name):
+        """A channel by name (a leading `#` is removed), or None."""
+        return _record(_call("find_channel", _chat.find_channel, name.lstrip("#")))
+
+
+class kv:
+    """The team's own key-value state; it survives restarts and upgrades."""
+
+    @staticmethod
+    def get(key):
+        """The value as bytes, or None."""
+        return _call("kv.get", _kv.get, key)
+
+    @staticmethod
+    def set(key, value):
+        """Store bytes, or a str as UTF-8."""
+        if isinstance(value, str):
+            value = value.encode()
+        _call("kv.set", _kv.set, key, bytes(value))
+
+    @staticmethod
+    def get_str(key, default=None):
+        value = kv.get(key)
+        return default if value is None else value.decode()
+
+    @staticmethod
+    def get_json(key, default=None):
+        value = kv.get(key)
+        return default if value is None else json.loads(value)
+
+    @staticmethod
+    def set_json(key, value):
+        kv.set(key, json.dumps(value))
+
+    @staticmethod
+    def delete(key):
+        """Returns whether the key existed."""
+        return _call("kv.delete", _kv.delete, key)
+
+    @staticmethod
+    def keys(prefix=""):
+        return _call("kv.keys", _kv.list_keys, prefix)
+
+
+class timers:
+    """Named timers kept by the host; setting a name again replaces it."""
+
+    @staticmethod
+    def every(name, seconds):
+        _call("timers.every", _timers.every, name, int(seconds))
+
+    @staticmethod
+    def once(name, seconds):
+        _call("timers.once", _timers.once, name, int(seconds))
+
+    @staticmethod
+    def cancel(name):
+        return _timers.cancel(name)
+
+
+def _logger(level):
+    return staticmethod(lambda message: _log.log(level, str(message)))
+
+
+class log:
+    """Log lines the host tags with the team id (`print` works too)."""
+
+    debug = _logger(_log.Level.DEBUG)
+    info = _logger(_log.Level.INFO)
+    warn = _logger(_log.Level.WARN)
+    error = _logger(_log.Level.ERROR)

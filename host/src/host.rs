@@ -1,0 +1,404 @@
+//! A running host: the registry of teams, the Slack hub when teams live in
+//! Slack, the metrics, and the task tree everything runs in. Teams enter
+//! and leave through [`Host::add`], [`Host::update`] and [`Host::remove`],
+//! whatever their source. Built by [`HostBuilder`](crate::builder::HostBuilder).
+//!
+//! **Sources own their teams.** A team remembers who added it
+//! ([`TeamSpec::source`]). Sources nobody answers to (the teams file, the
+//! resourcer) go through [`Host::add_as`], [`Host::update_as`] and
+//! [`Host::remove_as`], which refuse a team another source owns with a
+//! [`ChangeError::NotOwner`]; the refusal is logged and kept in
+//! [`Host::conflicts`] (the admin API shows it). The operator, through the
+//! admin API, may change any team ([`Host::update_as_operator`],
+//! [`Host::remove_as_operator`]): that is said in the log and in the
+//! answer, and the team keeps its owner.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde::Serialize;
+use thiserror::Error;
+use tokio_util::sync::DropGuard;
+
+use crate::ids::TeamId;
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
+use crate::slack::SlackHub;
+use crate::spec::{AppSpec, TeamSource, TeamSpec};
+use crate::storage::KvStore;
+use crate::team::{Admission, TeamError, TeamHandle, TeamView, Teams};
+
+/// Conflicts kept for [`Host::conflicts`] (the oldest are forgotten).
+const KEPT_CONFLICTS: usize = 64;
+
+/// Why a source's change was not applied.
+#[derive(Debug, Error)]
+pub enum ChangeError {
+    /// The team belongs to another source; nothing was changed.
+    #[error("team {team} belongs to {owner}; {caller} may not {action} it")]
+    NotOwner {
+        team: TeamId,
+        owner: TeamSource,
+        caller: TeamSource,
+        action: &'static str,
+    },
+    #[error(transparent)]
+    Team(#[from] TeamError),
+}
+
+/// A change refused because the team belongs to another source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub team: TeamId,
+    /// Who owns the team.
+    pub owner: TeamSource,
+    /// Who asked.
+    pub caller: TeamSource,
+    /// `add`, `update` or `remove`.
+    pub action: &'static str,
+    /// How often this exact conflict happened (a teams file reloaded many
+    /// times repeats its refused add).
+    pub count: u64,
+}
+
+/// What happens to a removed team's stored state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredState {
+    /// The team is gone: its key-value state is purged.
+    Purge,
+    /// The team comes straight back (a new token or app link): its state
+    /// is kept.
+    Keep,
+}
+
+/// A running host.
+pub struct Host {
+    teams: Teams,
+    slack: Option<Arc<SlackHub>>,
+    metrics: Arc<Metrics>,
+    kv: Arc<dyn KvStore>,
+    conflicts: Mutex<VecDeque<Conflict>>,
+    /// Sources, the admin API and work they start (a scope of their own,
+    /// stopped first on close).
+    sources: Shutdown,
+    /// The root of every task of the host.
+    shutdown: Shutdown,
+    /// Dropping the host stops everything it runs.
+    _guard: DropGuard,
+}
+
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("teams", &self.teams.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Host {
+    pub(crate) fn new(
+        teams: Teams,
+        slack: Option<Arc<SlackHub>>,
+        metrics: Arc<Metrics>,
+        kv: Arc<dyn KvStore>,
+        shutdown: Shutdown,
+    ) -> Self {
+        Self {
+            teams,
+            slack,
+            metrics,
+            kv,
+            conflicts: Mutex::default(),
+            sources: shutdown.child(),
+            _guard: shutdown.token().clone().drop_guard(),
+            shutdown,
+        }
+    }
+
+    /// Starts serving a team for a source nobody answers to (the teams
+    /// file, the resourcer): whatever happens, the team stays registered,
+    /// with a status that says why it is not running, and is retried where
+    /// retrying can help (see [`Teams::add`]).
+    ///
+    /// # Errors
+    /// Why the team is not running (yet).
+    pub async fn add(&self, spec: TeamSpec) -> Result<(), TeamError> {
+        self.teams.add(spec, Admission::Keep).await
+    }
+
+    /// Starts serving a team for someone who gets the answer (the admin
+    /// API, local mode): a mistake in the request (a bot file that is not
+    /// a valid component, a refused token) refuses the team and registers
+    /// nothing; a passing problem (Slack unreachable) keeps it, retrying.
+    ///
+    /// # Errors
+    /// Why the team is not running; [`Host::contains`] tells whether it
+    /// was kept.
+    pub async fn try_add(&self, spec: TeamSpec) -> Result<(), TeamError> {
+        self.teams.add(spec, Admission::RefuseMistakes).await
+    }
+
+    /// Applies a changed team (see [`Teams::update`]).
+    ///
+    /// # Errors
+    /// As [`Teams::update`].
+    pub async fn update(&self, spec: TeamSpec) -> Result<(), TeamError> {
+        self.teams.update(spec).await
+    }
+
+    /// Stops serving a team, whoever added it, and purges its stored
+    /// state; returns whether it was served.
+    pub async fn remove(&self, team: &TeamId) -> bool {
+        self.remove_keeping(team, StoredState::Purge).await
+    }
+
+    async fn remove_keeping(&self, team: &TeamId, state: StoredState) -> bool {
+        if !self.teams.remove(team).await {
+            return false;
+        }
+        if state == StoredState::Purge {
+            match self.kv.purge_team(team).await {
+                Ok(()) => tracing::debug!(%team, "stored state purged"),
+                Err(e) => tracing::warn!(%team, error = %e, "stored state not purged"),
+            }
+        }
+        true
+    }
+
+    /// Who added a served team.
+    pub fn owner(&self, team: &TeamId) -> Option<TeamSource> {
+        self.teams.handle(team).map(|h| h.spec().source)
+    }
+
+    /// Refuses `action` on `team` by `caller` when another source owns it:
+    /// logged, kept in [`conflicts`](Self::conflicts).
+    fn check_owner(
+        &self,
+        caller: &TeamSource,
+        team: &TeamId,
+        action: &'static str,
+    ) -> Result<(), ChangeError> {
+        match self.owner(team) {
+            Some(owner) if owner != *caller => Err(self.conflict(team, owner, caller, action)),
+            _ => Ok(()),
+        }
+    }
+
+    fn conflict(
+        &self,
+        team: &TeamId,
+        owner: TeamSource,
+        caller: &TeamSource,
+        action: &'static str,
+    ) -> ChangeError {
+        tracing::warn!(
+            %team, %owner, %caller, action,
+            "team change refused: the team belongs to another source"
+        );
+        let mut kept = self
+            .conflicts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let same = |c: &Conflict| {
+            c.team == *team && c.owner == owner && c.caller == *caller && c.action == action
+        };
+        let count = match kept.iter().position(same) {
+            Some(at) => kept.remove(at).map_or(1, |c| c.count + 1),
+            None => 1,
+        };
+        kept.push_back(Conflict {
+            team: team.clone(),
+            owner: owner.clone(),
+            caller: caller.clone(),
+            action,
+            count,
+        });
+        while kept.len() > KEPT_CONFLICTS {
+            kept.pop_front();
+        }
+        ChangeError::NotOwner {
+            team: team.clone(),
+            owner,
+            caller: caller.clone(),
+            action,
+        }
+    }
+
+    /// Recent changes refused because the team belongs to another source,
+    /// oldest first (the last `KEPT_CONFLICTS`, each with how often it
+    /// happened).
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        self.conflicts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Like [`add`](Self::add), for the source named in `spec.source`: a
+    /// team another source already serves is refused, not ignored, so the
+    /// caller never counts it as its own.
+    ///
+    /// # Errors
+    /// [`ChangeError::NotOwner`], or why the team is not running (it stays
+    /// registered, as with [`add`](Self::add)).
+    pub async fn add_as(&self, spec: TeamSpec) -> Result<(), ChangeError> {
+        let (team, caller) = (spec.id.clone(), spec.source.clone());
+        self.check_owner(&caller, &team, "add")?;
+        let result = self.add(spec).await;
+        // Another source may have added it between the check and the add
+        // (the add then did nothing).
+        self.check_owner(&caller, &team, "add")?;
+        Ok(result?)
+    }
+
+    /// Like [`update`](Self::update), only for a team the source named in
+    /// `spec.source` owns.
+    ///
+    /// # Errors
+    /// [`ChangeError::NotOwner`], or as [`Teams::update`].
+    pub async fn update_as(&self, spec: TeamSpec) -> Result<(), ChangeError> {
+        self.check_owner(&spec.source, &spec.id, "update")?;
+        Ok(self.update(spec).await?)
+    }
+
+    /// Stops serving a team `caller` owns; `state` says whether its stored
+    /// state goes with it. Returns whether it was served.
+    ///
+    /// # Errors
+    /// [`ChangeError::NotOwner`]: the team was left alone.
+    pub async fn remove_as(
+        &self,
+        caller: &TeamSource,
+        team: &TeamId,
+        state: StoredState,
+    ) -> Result<bool, ChangeError> {
+        self.check_owner(caller, team, "remove")?;
+        Ok(self.remove_keeping(team, state).await)
+    }
+
+    /// The operator (the admin API) changes any team. The team keeps its
+    /// owner (a teams-file team stays the file's, so the file's next
+    /// change still applies); a team owned by another source is changed
+    /// all the same, and that is logged. Returns that owner, for the
+    /// answer to say so.
+    ///
+    /// # Errors
+    /// As [`Teams::update`].
+    pub async fn update_as_operator(
+        &self,
+        mut spec: TeamSpec,
+    ) -> Result<Option<TeamSource>, TeamError> {
+        let owner = self.owner(&spec.id);
+        let other = owner.clone().filter(|o| *o != TeamSource::Admin);
+        if let Some(owner) = &other {
+            tracing::warn!(team = %spec.id, %owner, "the operator updates a team another source owns");
+        }
+        if let Some(owner) = owner {
+            spec.source = owner;
+        }
+        self.update(spec).await?;
+        Ok(other)
+    }
+
+    /// The operator (the admin API) removes any team, purging its state.
+    /// `None` when the team was not served; else its owner, logged when it
+    /// was another source (which may add it again).
+    pub async fn remove_as_operator(&self, team: &TeamId) -> Option<TeamSource> {
+        let owner = self.owner(team)?;
+        if owner != TeamSource::Admin {
+            tracing::warn!(%team, %owner, "the operator removes a team another source owns");
+        }
+        self.remove(team).await.then_some(owner)
+    }
+
+    /// Starts a Socket Mode app's link; returns false when this host does
+    /// not serve Slack.
+    pub fn add_app(&self, app: AppSpec) -> bool {
+        match &self.slack {
+            Some(hub) => {
+                hub.add_app(&app.id, app.token);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops a Socket Mode app's link; returns whether it existed.
+    pub async fn remove_app(&self, app_id: &str) -> bool {
+        match &self.slack {
+            Some(hub) => hub.remove_app(app_id).await,
+            None => false,
+        }
+    }
+
+    /// Every served team, sorted by id.
+    pub fn teams(&self) -> Vec<TeamView> {
+        self.teams.list()
+    }
+
+    /// One team as seen from outside.
+    pub fn team(&self, team: &TeamId) -> Option<TeamView> {
+        self.teams.handle(team).map(|h| h.view())
+    }
+
+    /// A served team's handle (to feed it events, watch its status).
+    pub fn handle(&self, team: &TeamId) -> Option<TeamHandle> {
+        self.teams.handle(team)
+    }
+
+    /// Changes whenever a team is added or removed.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.teams.changes()
+    }
+
+    pub fn contains(&self, team: &TeamId) -> bool {
+        self.teams.contains(team)
+    }
+
+    pub fn len(&self) -> usize {
+        self.teams.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.teams.is_empty()
+    }
+
+    /// The Slack hub, when teams live in Slack.
+    pub fn slack(&self) -> Option<&SlackHub> {
+        self.slack.as_deref()
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The Prometheus text of every metric, teams counted by status.
+    pub fn render_metrics(&self) -> String {
+        let statuses = self
+            .teams()
+            .into_iter()
+            .map(|t| (t.bot.name().to_owned(), t.link.name().to_owned()));
+        self.metrics.render(statuses)
+    }
+
+    /// The scope for sources, the admin API and work they start that must
+    /// finish even if whoever asked for it goes away (an HTTP client that
+    /// disconnects).
+    pub fn tasks(&self) -> &Shutdown {
+        &self.sources
+    }
+
+    /// The one shutdown sequence: sources stop (no new teams), every team
+    /// stops (each bot gets its `shutdown`, each link closes), the Socket
+    /// Mode apps close, then every remaining task is awaited.
+    pub async fn close(&self) {
+        self.sources.cancel();
+        self.teams.shutdown().await;
+        if let Some(hub) = &self.slack {
+            hub.close().await;
+        }
+        self.shutdown.close().await;
+    }
+}
