@@ -284,6 +284,8 @@ max_teams = 10
 
 [limits]
 cpu_ms_per_call = 100
+storage_keys = 500
+storage_value_bytes = 4096
 
 [slack]
 api_base = "http://127.0.0.1:9/api/"
@@ -314,6 +316,11 @@ config = { label = "total" }
             config.limits.memory_bytes,
             BotLimits::default().memory_bytes
         );
+        assert_eq!(config.limits.storage_keys, 500);
+        assert_eq!(config.limits.storage_value_bytes, 4096);
+        let defaults = HostConfig::parse("").expect("empty file");
+        assert_eq!(defaults.limits.storage_keys, 10_000);
+        assert_eq!(defaults.limits.storage_value_bytes, 262_144);
         let env = |var: &str| Some(format!("xoxb-secret-{var}"));
         let (apps, teams) = config.resolve(env).expect("resolve");
         assert_eq!(apps[0].token.expose(), "xoxb-secret-APP_TOKEN");

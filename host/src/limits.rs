@@ -32,6 +32,12 @@ pub struct BotLimits {
     pub storage_bytes: u64,
     /// Longest key-value key, in bytes.
     pub storage_key_bytes: usize,
+    /// Most key-value keys per team: bounds the rows (and cached entries)
+    /// one team costs, however small its entries.
+    pub storage_keys: u64,
+    /// Largest key-value value, in bytes: one write never holds up the
+    /// storage writer, and so every other team's writes, for long.
+    pub storage_value_bytes: usize,
     /// Largest component file accepted, in bytes. Compilation of hostile
     /// input is not covered by wasmtime's security promise, so bound it.
     pub component_bytes: u64,
@@ -106,6 +112,8 @@ impl Default for BotLimits {
             post_burst: 10,
             storage_bytes: 1024 * 1024,
             storage_key_bytes: 256,
+            storage_keys: 10_000,
+            storage_value_bytes: 256 * 1024,
             component_bytes: 64 * 1024 * 1024,
             mailbox: 256,
             cpu_share_percent: 25,

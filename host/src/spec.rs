@@ -12,8 +12,9 @@ use crate::secret::Secret;
 
 /// Where a team came from: shown in the admin API, and what decides which
 /// source may change or remove it (a source only its own teams; the
-/// operator, through the admin API, any team).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// operator, through the admin API, any team). Deserialises from the same
+/// tagged shape (the team registry keeps it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TeamSource {
     /// The `[[teams]]` of the config file.

@@ -8,9 +8,14 @@ type Answer<T> = wasmtime::Result<Result<T, KvError>>;
 
 fn kv_error(e: StorageError) -> KvError {
     match e {
-        StorageError::QuotaExceeded { .. } => KvError::QuotaExceeded,
+        StorageError::QuotaExceeded { .. }
+        | StorageError::TooManyKeys { .. }
+        | StorageError::ValueTooLarge { .. } => KvError::QuotaExceeded,
         StorageError::InvalidKey(_) => KvError::InvalidKey,
         StorageError::Unavailable(why) => KvError::Unavailable(why),
+        other @ (StorageError::NotANumber | StorageError::Corrupt(_)) => {
+            KvError::Unavailable(other.to_string())
+        }
     }
 }
 

@@ -1,20 +1,41 @@
-//! In-memory [`KvStore`]: the default until the embedded database lands, and
-//! the store for local runs and tests.
+//! In-memory [`KvStore`]: the store for local runs and tests, where nothing
+//! needs to outlive the process.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{KeyPage, KvStore, MAX_LIST_KEYS, StorageError, StorageQuota};
+use super::kv::{add_counter, parse_counter};
+use super::{KeyPage, KvStore, StorageError, StorageQuota, Usage};
 use crate::ids::TeamId;
 
 #[derive(Debug, Default)]
 struct TeamSpace {
     entries: BTreeMap<String, Vec<u8>>,
-    /// What the entries cost in the quota (see [`StorageQuota::cost`]).
-    bytes: u64,
+    usage: Usage,
+}
+
+impl TeamSpace {
+    /// Stores `value` at `key` if the quota allows it.
+    fn set(&mut self, quota: &StorageQuota, key: &str, value: Vec<u8>) -> Result<(), StorageError> {
+        let old = self.entries.get(key).map(Vec::len);
+        self.usage = quota.after_set(self.usage, key, old, value.len())?;
+        self.entries.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// Removes `key`; returns whether it was there.
+    fn delete(&mut self, key: &str) -> bool {
+        match self.entries.remove(key) {
+            Some(old) => {
+                self.usage = self.usage.without(key, old.len());
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// One team's entries behind the team's own lock.
@@ -28,6 +49,8 @@ type Shard = Arc<Mutex<TeamSpace>>;
 pub struct MemoryStore {
     quota: StorageQuota,
     teams: RwLock<HashMap<TeamId, Shard>>,
+    /// Removed teams and when their state is due for purging.
+    retired: Mutex<HashMap<TeamId, SystemTime>>,
 }
 
 impl MemoryStore {
@@ -35,7 +58,7 @@ impl MemoryStore {
     pub fn new(quota: StorageQuota) -> Self {
         Self {
             quota,
-            teams: RwLock::default(),
+            ..Self::default()
         }
     }
 
@@ -70,6 +93,17 @@ impl MemoryStore {
             None => f(&TeamSpace::default()),
         }
     }
+
+    /// Runs `f` on the team's entries, creating its shard.
+    fn write<R>(&self, team: &TeamId, f: impl FnOnce(&mut TeamSpace) -> R) -> R {
+        let shard = self.shard_or_new(team);
+        let mut space = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut space)
+    }
+
+    fn retired(&self) -> std::sync::MutexGuard<'_, HashMap<TeamId, SystemTime>> {
+        self.retired.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[async_trait]
@@ -80,27 +114,10 @@ impl KvStore for MemoryStore {
     }
 
     async fn set(&self, team: &TeamId, key: &str, value: Vec<u8>) -> Result<(), StorageError> {
-        self.quota.check_key(key)?;
-        let limit = self.quota.max_bytes;
-        let new = self.quota.cost(key, value.len());
         // Refused before touching the map: a value over the whole quota
         // creates no shard.
-        if new > limit {
-            return Err(StorageError::QuotaExceeded { limit });
-        }
-        let shard = self.shard_or_new(team);
-        let mut space = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        let old = space
-            .entries
-            .get(key)
-            .map_or(0, |v| self.quota.cost(key, v.len()));
-        let total = space.bytes - old + new;
-        if total > limit {
-            return Err(StorageError::QuotaExceeded { limit });
-        }
-        space.bytes = total;
-        space.entries.insert(key.to_owned(), value);
-        Ok(())
+        self.quota.check_entry(key, value.len())?;
+        self.write(team, |space| space.set(&self.quota, key, value))
     }
 
     async fn delete(&self, team: &TeamId, key: &str) -> Result<bool, StorageError> {
@@ -109,13 +126,7 @@ impl KvStore for MemoryStore {
             return Ok(false);
         };
         let mut space = shard.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(match space.entries.remove(key) {
-            Some(v) => {
-                space.bytes -= self.quota.cost(key, v.len());
-                true
-            }
-            None => false,
-        })
+        Ok(space.delete(key))
     }
 
     async fn list_keys_page(
@@ -125,28 +136,8 @@ impl KvStore for MemoryStore {
         after: Option<&str>,
         limit: usize,
     ) -> Result<KeyPage, StorageError> {
-        // No key is longer than the quota allows, so neither is a prefix
-        // that can match one.
-        if prefix.len() > self.quota.max_key_bytes {
-            return Ok(KeyPage::default());
-        }
-        let limit = limit.clamp(1, MAX_LIST_KEYS);
         Ok(self.read(team, |space| {
-            let start = match after {
-                Some(after) if after >= prefix => Bound::Excluded(after),
-                _ => Bound::Included(prefix),
-            };
-            let mut matching = space
-                .entries
-                .range::<str, _>((start, Bound::Unbounded))
-                .map(|(k, _)| k)
-                .take_while(|k| k.starts_with(prefix));
-            let keys: Vec<String> = matching.by_ref().take(limit).cloned().collect();
-            let more = matching.next().is_some();
-            KeyPage {
-                next: if more { keys.last().cloned() } else { None },
-                keys,
-            }
+            KeyPage::of(&space.entries, &self.quota, prefix, after, limit)
         }))
     }
 
@@ -155,20 +146,87 @@ impl KvStore for MemoryStore {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(team);
+        self.retired().remove(team);
         Ok(())
+    }
+
+    async fn increment(&self, team: &TeamId, key: &str, delta: i64) -> Result<i64, StorageError> {
+        self.quota.check_key(key)?;
+        self.write(team, |space| {
+            let current = parse_counter(space.entries.get(key).map(Vec::as_slice))?;
+            let (sum, text) = add_counter(current, delta)?;
+            space.set(&self.quota, key, text)?;
+            Ok(sum)
+        })
+    }
+
+    async fn compare_and_swap(
+        &self,
+        team: &TeamId,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: Option<Vec<u8>>,
+    ) -> Result<bool, StorageError> {
+        match &new {
+            Some(value) => self.quota.check_entry(key, value.len())?,
+            None => self.quota.check_key(key)?,
+        }
+        self.write(team, |space| {
+            if space.entries.get(key).map(Vec::as_slice) != expected {
+                return Ok(false);
+            }
+            match new {
+                Some(value) => space.set(&self.quota, key, value)?,
+                None => {
+                    space.delete(key);
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    async fn retire(&self, team: &TeamId, until: SystemTime) -> Result<(), StorageError> {
+        self.retired().insert(team.clone(), until);
+        Ok(())
+    }
+
+    async fn revive(&self, team: &TeamId) -> Result<(), StorageError> {
+        self.retired().remove(team);
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: SystemTime) -> Result<usize, StorageError> {
+        let due: Vec<TeamId> = {
+            let mut retired = self.retired();
+            let due: Vec<TeamId> = retired
+                .iter()
+                .filter(|(_, until)| **until <= now)
+                .map(|(team, _)| team.clone())
+                .collect();
+            for team in &due {
+                retired.remove(team);
+            }
+            due
+        };
+        let mut teams = self.teams.write().unwrap_or_else(PoisonError::into_inner);
+        for team in &due {
+            teams.remove(team);
+        }
+        Ok(due.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::ENTRY_OVERHEAD;
+    use crate::storage::{ENTRY_OVERHEAD, MAX_LIST_KEYS, conformance};
 
     fn quota(max_bytes: u64, entry_overhead: u64) -> StorageQuota {
         StorageQuota {
             max_bytes,
             max_key_bytes: 4,
             entry_overhead,
+            ..StorageQuota::default()
         }
     }
 
@@ -205,6 +263,7 @@ mod tests {
             max_bytes: 64 * 1024,
             max_key_bytes: 256,
             entry_overhead: ENTRY_OVERHEAD,
+            ..StorageQuota::default()
         });
         let team = TeamId::from("T1");
         let mut stored = 0_u64;
@@ -225,27 +284,19 @@ mod tests {
         let store = MemoryStore::new(quota(100, 64));
         let team = TeamId::from("T1");
         assert_eq!(
-            store.set(&team, "k", vec![0; 1 << 20]).await,
+            store.set(&team, "k", vec![0; 1 << 10]).await,
             Err(StorageError::QuotaExceeded { limit: 100 })
+        );
+        assert_eq!(
+            store.set(&team, "k", vec![0; 1 << 20]).await,
+            Err(StorageError::ValueTooLarge { limit: 256 * 1024 })
         );
         assert!(store.shard(&team).is_none(), "no shard for a refused set");
     }
 
     #[tokio::test]
     async fn teams_are_isolated_and_prefix_listing_is_sorted() {
-        let store = MemoryStore::default();
-        let (a, b) = (TeamId::from("TA"), TeamId::from("TB"));
-        for k in ["n/2", "n/1", "m/1"] {
-            store.set(&a, k, b"x".to_vec()).await.expect("set");
-        }
-        assert_eq!(
-            store.list_keys(&a, "n/").await.expect("list"),
-            ["n/1", "n/2"]
-        );
-        assert_eq!(store.get(&b, "n/1").await.expect("get"), None);
-        assert!(store.list_keys(&b, "").await.expect("list").is_empty());
-        store.purge_team(&a).await.expect("purge");
-        assert!(store.list_keys(&a, "").await.expect("list").is_empty());
+        conformance::teams_are_isolated(&MemoryStore::default()).await;
     }
 
     #[tokio::test]
@@ -279,22 +330,7 @@ mod tests {
         }
         store.set(&team, "o", vec![]).await.expect("set");
         store.set(&team, "q", vec![]).await.expect("set");
-        let mut seen = Vec::new();
-        let mut after: Option<String> = None;
-        let mut pages = 0;
-        loop {
-            let page = store
-                .list_keys_page(&team, "p/", after.as_deref(), 10)
-                .await
-                .expect("page");
-            pages += 1;
-            assert!(page.keys.len() <= 10);
-            seen.extend(page.keys);
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
-        }
+        let (seen, pages) = conformance::all_pages(&store, &team, "p/", 10).await;
         let want: Vec<String> = (0..25).map(|n| format!("p/{n:02}")).collect();
         assert_eq!(seen, want);
         assert_eq!(pages, 3);
@@ -340,5 +376,21 @@ mod tests {
             .expect("team B served while team A's lock is held");
         assert_eq!(got, Some(vec![2]));
         drop(held);
+    }
+
+    #[tokio::test]
+    async fn increment_counts_in_decimal() {
+        conformance::increment_counts_in_decimal(&MemoryStore::default()).await;
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_sets_only_over_the_expected_value() {
+        conformance::compare_and_swap_sets_only_over_the_expected_value(&MemoryStore::default())
+            .await;
+    }
+
+    #[tokio::test]
+    async fn retired_teams_are_purged_when_due() {
+        conformance::retired_teams_are_purged_when_due(&MemoryStore::default()).await;
     }
 }

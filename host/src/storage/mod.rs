@@ -1,133 +1,71 @@
-//! Key-value state of bots, namespaced by team.
+//! The host's state: bots' key-value data, the team registry and bots'
+//! timers, behind three ports ([`KvStore`], [`TeamStore`], [`TimerStore`])
+//! that a host is built with as one [`Storage`].
 //!
-//! The trait is async because durable implementations (the embedded
-//! database to come) do their I/O off the async threads. Quotas are enforced
-//! here, not in the guest-facing capability, so every backend applies the
-//! same rules.
+//! The ports are async because the durable implementation (SQLite, in
+//! [`sqlite`]) does its I/O on a thread of its own, never on the async
+//! threads. Quotas are enforced here, not in the guest-facing capability,
+//! so every backend applies the same rules.
 
+#[cfg(test)]
+mod conformance;
+mod error;
+mod key;
+mod kv;
 mod memory;
+pub mod sqlite;
+mod teams;
+mod timers;
 
-use async_trait::async_trait;
-use thiserror::Error;
+use std::path::Path;
+use std::sync::Arc;
 
+pub use error::{StorageError, StorageOpenError};
+pub use key::StorageKey;
+pub use kv::{ENTRY_OVERHEAD, KeyPage, KvStore, MAX_LIST_KEYS, StorageQuota, Usage};
 pub use memory::MemoryStore;
+pub use sqlite::{SqliteStore, WriterStats};
+pub use teams::{NoTeamStore, StoredTeam, TeamStore};
+pub use timers::{NoTimerStore, StoredTimer, TimerStore};
 
-use crate::ids::TeamId;
-use crate::limits::BotLimits;
-
-/// Why a storage call failed.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum StorageError {
-    #[error("storage quota of {limit} bytes exceeded")]
-    QuotaExceeded { limit: u64 },
-    #[error("invalid key: {0}")]
-    InvalidKey(&'static str),
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
+/// The three ports together: what a host is built with.
+#[derive(Clone)]
+pub struct Storage {
+    pub kv: Arc<dyn KvStore>,
+    pub teams: Arc<dyn TeamStore>,
+    pub timers: Arc<dyn TimerStore>,
 }
 
-/// What one entry costs beyond its key and value bytes, in the quota: the
-/// host's own bookkeeping for it (the map node, the two allocations).
-/// Without it a bot filling its quota with one-byte keys and empty values
-/// would cost the host many times the quota.
-pub const ENTRY_OVERHEAD: u64 = 64;
-
-/// Most keys one `list-keys` call returns (the bot contract's call has no
-/// cursor yet: a bot with more keys under a prefix sees the first this
-/// many, in order). [`KvStore::list_keys_page`] pages through the rest.
-pub const MAX_LIST_KEYS: usize = 1_000;
-
-/// Per-team storage limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StorageQuota {
-    /// Keys plus values plus [`entry_overhead`](Self::entry_overhead) per
-    /// entry, in bytes, per team.
-    pub max_bytes: u64,
-    /// Longest key, in bytes.
-    pub max_key_bytes: usize,
-    /// What each entry costs besides its key and value bytes.
-    pub entry_overhead: u64,
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage").finish_non_exhaustive()
+    }
 }
 
-impl Default for StorageQuota {
-    fn default() -> Self {
+impl Storage {
+    /// Nothing survives the process: a [`MemoryStore`] for kv, and team
+    /// and timer stores that keep nothing (their `load` returns nothing).
+    /// For tests and `bothost local`.
+    pub fn memory(quota: StorageQuota) -> Self {
         Self {
-            max_bytes: 1024 * 1024,
-            max_key_bytes: 256,
-            entry_overhead: ENTRY_OVERHEAD,
+            kv: Arc::new(MemoryStore::new(quota)),
+            teams: Arc::new(NoTeamStore),
+            timers: Arc::new(NoTimerStore),
         }
     }
-}
 
-impl From<&BotLimits> for StorageQuota {
-    fn from(limits: &BotLimits) -> Self {
-        Self {
-            max_bytes: limits.storage_bytes,
-            max_key_bytes: limits.storage_key_bytes,
-            entry_overhead: ENTRY_OVERHEAD,
-        }
-    }
-}
-
-impl StorageQuota {
-    /// What an entry of `key` and `value_len` bytes counts in the quota.
-    pub fn cost(&self, key: &str, value_len: usize) -> u64 {
-        (key.len() as u64)
-            .saturating_add(value_len as u64)
-            .saturating_add(self.entry_overhead)
-    }
-
-    /// Checks a key against the quota's rules.
+    /// Opens (creating if needed, parent directories too) the SQLite
+    /// database at `path`, or an in-memory one for `":memory:"`. Blocks
+    /// while it opens: call it before serving.
     ///
     /// # Errors
-    /// [`StorageError::InvalidKey`] for an empty or over-long key.
-    pub fn check_key(&self, key: &str) -> Result<(), StorageError> {
-        if key.is_empty() {
-            return Err(StorageError::InvalidKey("empty"));
-        }
-        if key.len() > self.max_key_bytes {
-            return Err(StorageError::InvalidKey("too long"));
-        }
-        Ok(())
+    /// See [`StorageOpenError`]; notably [`StorageOpenError::WrongKey`]
+    /// when `key` is not the key the database was created with.
+    pub fn open(
+        path: &Path,
+        key: StorageKey,
+        quota: StorageQuota,
+    ) -> Result<Self, StorageOpenError> {
+        Ok(SqliteStore::open(path, key, quota)?.storage())
     }
-}
-
-/// One page of keys (see [`KvStore::list_keys_page`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyPage {
-    /// Keys in lexicographic order.
-    pub keys: Vec<String>,
-    /// Where the next page starts (pass it as `after`); `None` on the
-    /// last page.
-    pub next: Option<String>,
-}
-
-/// A team-namespaced key-value store.
-#[async_trait]
-pub trait KvStore: Send + Sync + 'static {
-    async fn get(&self, team: &TeamId, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
-    async fn set(&self, team: &TeamId, key: &str, value: Vec<u8>) -> Result<(), StorageError>;
-    /// Returns whether the key existed.
-    async fn delete(&self, team: &TeamId, key: &str) -> Result<bool, StorageError>;
-    /// Keys with `prefix`, sorted: the first [`MAX_LIST_KEYS`] of them
-    /// (what the bot contract's `list-keys` returns).
-    async fn list_keys(&self, team: &TeamId, prefix: &str) -> Result<Vec<String>, StorageError> {
-        Ok(self
-            .list_keys_page(team, prefix, None, MAX_LIST_KEYS)
-            .await?
-            .keys)
-    }
-    /// Keys with `prefix` that sort after `after` (from the first when
-    /// `None`), at most `limit` of them (clamped to 1..=[`MAX_LIST_KEYS`]),
-    /// with the cursor of the next page. For the paged `list-keys` of a
-    /// future contract version.
-    async fn list_keys_page(
-        &self,
-        team: &TeamId,
-        prefix: &str,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<KeyPage, StorageError>;
-    /// Drops everything the team stored (on purge after removal).
-    async fn purge_team(&self, team: &TeamId) -> Result<(), StorageError>;
 }
