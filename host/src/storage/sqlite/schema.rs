@@ -70,11 +70,16 @@ impl From<rusqlite::Error> for MigrateError {
     }
 }
 
+/// The schema version of the database (0: new).
+pub(super) fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
 /// Brings the schema to [`VERSION`], each step in a transaction of its own
 /// (a crash between steps leaves a database at the last whole version).
 /// Runs every time the database opens; a no-op when it is up to date.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let found = version(conn)?;
     if found > VERSION {
         return Err(MigrateError::Newer(found));
     }
