@@ -6,10 +6,10 @@
 // empty option is `undefined` in one and `null` in the other), so every
 // call goes through `call` and every option through `orNull`.
 
-import * as wchat from "bothost:bot/chat@0.2.0";
-import * as wkv from "bothost:bot/kv@0.2.0";
-import * as wtimers from "bothost:bot/timers@0.2.0";
-import * as wlog from "bothost:bot/log@0.2.0";
+import * as wchat from "bothost:bot/chat@0.2.1";
+import * as wkv from "bothost:bot/kv@0.2.1";
+import * as wtimers from "bothost:bot/timers@0.2.1";
+import * as wlog from "bothost:bot/log@0.2.1";
 
 /** A host call failed; `kind` is the WIT case (`not-found`, `rate-limited`, ...). */
 export class BotHostError extends Error {
@@ -90,7 +90,26 @@ export const kv = {
   setJson: (key, value) => kv.set(key, JSON.stringify(value)),
   /** Returns whether the key existed. */
   delete: (key) => call("kv.delete", wkv.delete, key),
+  /** Keys starting with `prefix`, sorted: the first 1,000 (see `keysPage`). */
   keys: (prefix = "") => call("kv.keys", wkv.listKeys, prefix),
+  /**
+   * Up to `limit` keys starting with `prefix` that sort after `after`, as
+   * `{ keys, next }`; pass `next` as `after` until it is null.
+   */
+  keysPage: (prefix = "", after = null, limit = 100) => {
+    const page = call("kv.keysPage", wkv.listKeysPage, prefix, after ?? null, limit);
+    return { keys: page.keys, next: orNull(page.next) };
+  },
+  /** Add `delta` to the integer under `key` (missing counts as 0), atomically; returns the sum. */
+  increment: (key, delta = 1) => Number(call("kv.increment", wkv.increment, key, BigInt(delta))),
+  /**
+   * Set `key` to `next` (bytes or a string; null deletes) only if it now
+   * holds `expected` (null: absent); returns whether it did.
+   */
+  compareAndSwap: (key, expected, next) => {
+    const raw = (v) => (v === null || v === undefined ? null : typeof v === "string" ? encode(v) : v);
+    return call("kv.compareAndSwap", wkv.compareAndSwap, key, raw(expected), raw(next));
+  },
 };
 
 /** Named timers kept by the host; setting a name again replaces it. */

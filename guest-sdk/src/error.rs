@@ -8,7 +8,7 @@
 use std::fmt::Display;
 
 use crate::kv::ValueError;
-use crate::{BotError, ChatError, KvError, TimerError};
+use crate::{BotError, ChatError, KvError, TimerError, UpdateError};
 
 impl BotError {
     /// A [`BotError::Failed`] with `message`.
@@ -50,6 +50,24 @@ impl KvError {
             KvError::InvalidKey => "invalid key".to_owned(),
             KvError::Unavailable(why) => format!("storage unavailable: {why}"),
         }
+    }
+}
+
+impl UpdateError {
+    /// A readable description, used when converting to [`BotError`].
+    pub fn describe(&self) -> String {
+        match self {
+            UpdateError::QuotaExceeded => "storage quota exceeded".to_owned(),
+            UpdateError::InvalidKey => "invalid key".to_owned(),
+            UpdateError::NotANumber => "the value is not a decimal integer".to_owned(),
+            UpdateError::Unavailable(why) => format!("storage unavailable: {why}"),
+        }
+    }
+}
+
+impl From<UpdateError> for BotError {
+    fn from(e: UpdateError) -> Self {
+        BotError::Failed(format!("kv: {}", e.describe()))
     }
 }
 

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use crate::KvError;
 use crate::bindings::bothost::bot::kv as wit;
+use crate::{KeyPage, KvError, UpdateError};
 
 /// The raw value of `key`, if set.
 pub fn get(key: &str) -> Result<Option<Vec<u8>>, KvError> {
@@ -25,9 +25,43 @@ pub fn delete(key: &str) -> Result<bool, KvError> {
     wit::delete(key)
 }
 
-/// Keys starting with `prefix`, in lexicographic order.
+/// Keys starting with `prefix`, in lexicographic order: the first 1,000
+/// (see [`list_keys_page`] for more).
 pub fn list_keys(prefix: &str) -> Result<Vec<String>, KvError> {
     wit::list_keys(prefix)
+}
+
+/// Keys starting with `prefix` that sort after `after` (from the first
+/// when `None`), at most `limit` (1 to 1,000), with where the next page
+/// starts:
+///
+/// ```ignore
+/// let mut after = None;
+/// loop {
+///     let page = kv::list_keys_page("score:", after.as_deref(), 100)?;
+///     for key in &page.keys { /* … */ }
+///     match page.next { Some(next) => after = Some(next), None => break }
+/// }
+/// ```
+pub fn list_keys_page(prefix: &str, after: Option<&str>, limit: u32) -> Result<KeyPage, KvError> {
+    wit::list_keys_page(prefix, after, limit)
+}
+
+/// Adds `delta` to the integer under `key` (decimal text; missing counts
+/// as 0) and returns the sum, atomically in the host: the counter of a
+/// leaderboard or a rate count without a read-modify-write race.
+pub fn increment(key: &str, delta: i64) -> Result<i64, UpdateError> {
+    wit::increment(key, delta)
+}
+
+/// Sets `key` to `new` (`None` deletes it) only if it now holds `expected`
+/// (`None`: absent). Returns whether it did; on `false`, read and retry.
+pub fn compare_and_swap(
+    key: &str,
+    expected: Option<&[u8]>,
+    new: Option<&[u8]>,
+) -> Result<bool, UpdateError> {
+    wit::compare_and_swap(key, expected, new)
 }
 
 /// The value of `key` as UTF-8 text, if set.

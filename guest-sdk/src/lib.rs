@@ -81,7 +81,7 @@ pub mod bindings {
 }
 
 pub use bindings::bothost::bot::chat::{Channel, ChatError, MessageRef, User};
-pub use bindings::bothost::bot::kv::KvError;
+pub use bindings::bothost::bot::kv::{KeyPage, KvError, UpdateError};
 pub use bindings::bothost::bot::timers::TimerError;
 pub use bindings::bothost::bot::types::{
     AppMention, BotError, ChannelCreated, ChannelId, ChannelRenamed, ConfigEntry, Event,

@@ -6,6 +6,10 @@
 //! - for the Python and JS examples (when their toolchains built them):
 //!   instantiate latency and memory per idle team at 100 and 1,000 teams.
 //!
+//! - key-value writes from a guest through the whole path (guest → host
+//!   call → database commit) on the embedded database, one team and 1,000
+//!   teams writing at once (sets/s; `kv` runs only this part).
+//!
 //! Run with `cargo bench -p bothost --bench runtime`. Pass `quick` for a
 //! smaller run (`cargo bench -p bothost --bench runtime -- quick`), `rust`
 //! to skip the Python and JS part, or `python` / `js` / `spidermonkey` for
@@ -31,7 +35,7 @@ use bothost::local::LocalSpace;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::spec::{TeamSource, TeamSpec};
-use bothost::storage::MemoryStore;
+use bothost::storage::{Storage, StorageKey, StorageQuota};
 
 /// Counts posts and answers at once: measures the host, not a transport.
 #[derive(Debug, Default)]
@@ -219,14 +223,14 @@ async fn bench_instantiate(bot: Subject, samples: usize) {
     let rt = BotRuntime::new(&runtime_config(64, bot)).expect("runtime");
     let compiled = rt.load(Path::new(bot.path)).await.expect("load");
     let chat: Arc<dyn ChatBackend> = Arc::new(NullChat::default());
-    let kv = Arc::new(MemoryStore::default());
+    let storage = Storage::memory(StorageQuota::default());
     let mut times = Vec::with_capacity(samples);
     let warmup = samples / 5;
     for i in 0..samples + warmup {
         let caps = Capabilities::new(
             TeamId::from("T1"),
             chat.clone(),
-            kv.clone(),
+            &storage,
             rt.limits(),
             Arc::default(),
         );
@@ -312,6 +316,67 @@ async fn bench_idle_rss(bot: Subject, teams: u32) {
     host.close().await;
 }
 
+/// A host on a fresh database file whose teams run the counter example
+/// (one `kv.increment` per message, no post).
+fn durable_host(teams: u32, dir: &Path) -> Host {
+    let db = dir.join("bench.db");
+    let key = StorageKey::from_bytes([7; 32]);
+    let storage = Storage::open(&db, key, StorageQuota::default()).expect("database");
+    let counter = Subject {
+        path: bothost_guests::COUNTER,
+        ..RUST
+    };
+    HostBuilder::with_connector(
+        runtime_config(teams, counter),
+        Arc::new(NullConnector::default()),
+    )
+    .storage(storage, Duration::from_secs(3600))
+    .build()
+    .expect("host")
+}
+
+fn counter_spec(team: &str) -> TeamSpec {
+    TeamSpec {
+        bot: Path::new(bothost_guests::COUNTER).to_path_buf(),
+        ..spec(team, RUST)
+    }
+}
+
+/// Messages to the counter bot: each one is a durable `increment` (a
+/// commit on the database) before the next message of that team is
+/// handled.
+async fn bench_kv_path(teams: u32, per_team: u64) {
+    let dir = std::env::temp_dir().join(format!("bothost-bench-kv-{}-{teams}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let host = durable_host(teams + 1, &dir);
+    let mut handles = Vec::new();
+    for i in 0..teams {
+        let team = format!("T{i:05}");
+        host.add(counter_spec(&team)).await.expect("add");
+        handles.push(host.handle(&TeamId::from(team.as_str())).expect("served"));
+    }
+    let start = Instant::now();
+    for i in 0..per_team {
+        for handle in &handles {
+            handle.deliver(dm(i)).await.expect("deliver");
+        }
+    }
+    for handle in &handles {
+        handle.flush().await.expect("flush");
+    }
+    let took = start.elapsed();
+    let sets = u64::from(teams) * per_team;
+    println!(
+        "kv increment from the guest, durable (group commit): {teams} team(s) writing at once: {:.0} sets/s ({sets} sets in {:.2} s)",
+        sets as f64 / took.as_secs_f64(),
+        took.as_secs_f64()
+    );
+    host.close().await;
+    drop(host);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |word: &str| args.iter().any(|a| a == word);
@@ -322,6 +387,13 @@ fn main() {
         .build()
         .expect("tokio");
     rt.block_on(async {
+        if has("kv") {
+            for _ in 0..3 {
+                bench_kv_path(1, if quick { 500 } else { 2_000 }).await;
+                bench_kv_path(1000, if quick { 20 } else { 100 }).await;
+            }
+            return;
+        }
         if !only_foreign {
             bench_instantiate(RUST, if quick { 500 } else { 5000 }).await;
             bench_events(

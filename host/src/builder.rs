@@ -15,8 +15,12 @@ use crate::runtime::{RuntimeConfig, RuntimeError};
 use crate::shutdown::Shutdown;
 use crate::slack::api::{ApiError, WebClient};
 use crate::slack::{SlackHub, Tuning};
-use crate::storage::{KvStore, MemoryStore, StorageQuota};
+use crate::storage::{Storage, StorageQuota};
 use crate::team::{TeamDeps, Teams};
+
+/// How long a removed team's key-value state and timers are kept unless
+/// configured: re-adding the team within it finds them again.
+pub const DEFAULT_RETENTION: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
 /// Why a host could not be built.
 #[derive(Debug, Error)]
@@ -45,10 +49,21 @@ impl std::fmt::Debug for Chats {
 }
 
 /// Builds a host.
-#[derive(Debug)]
 pub struct HostBuilder {
     runtime: RuntimeConfig,
     chats: Chats,
+    /// `None`: in memory, nothing survives the process.
+    storage: Option<Storage>,
+    retention: std::time::Duration,
+}
+
+impl std::fmt::Debug for HostBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostBuilder")
+            .field("chats", &self.chats)
+            .field("durable", &self.storage.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HostBuilder {
@@ -60,6 +75,8 @@ impl HostBuilder {
                 api_base: api_base.into(),
                 tuning,
             },
+            storage: None,
+            retention: DEFAULT_RETENTION,
         }
     }
 
@@ -68,6 +85,8 @@ impl HostBuilder {
         Self {
             runtime,
             chats: Chats::Local(space),
+            storage: None,
+            retention: DEFAULT_RETENTION,
         }
     }
 
@@ -77,7 +96,19 @@ impl HostBuilder {
         Self {
             runtime,
             chats: Chats::Other(connector),
+            storage: None,
+            retention: DEFAULT_RETENTION,
         }
+    }
+
+    /// Keeps teams, key-value state and timers in `storage` (the embedded
+    /// database) instead of memory; a removed team's state is kept for
+    /// `retention`, then purged.
+    #[must_use]
+    pub fn storage(mut self, storage: Storage, retention: std::time::Duration) -> Self {
+        self.storage = Some(storage);
+        self.retention = retention;
+        self
     }
 
     /// Builds the runtime and the transports; no team is served yet.
@@ -87,7 +118,9 @@ impl HostBuilder {
     /// Slack API base URL is invalid.
     pub fn build(self) -> Result<Host, BuildError> {
         let runtime = Arc::new(BotRuntime::new(&self.runtime)?);
-        let kv: Arc<dyn KvStore> = Arc::new(MemoryStore::new(StorageQuota::from(runtime.limits())));
+        let storage = self
+            .storage
+            .unwrap_or_else(|| Storage::memory(StorageQuota::from(runtime.limits())));
         let metrics = Arc::new(Metrics::default());
         let shutdown = Shutdown::new();
         let (connector, slack): (Arc<dyn Connector>, _) = match self.chats {
@@ -108,11 +141,18 @@ impl HostBuilder {
             TeamDeps {
                 runtime,
                 connector,
-                kv: kv.clone(),
+                storage: storage.clone(),
                 metrics: metrics.clone(),
             },
             shutdown.child(),
         );
-        Ok(Host::new(teams, slack, metrics, kv, shutdown))
+        Ok(Host::new(
+            teams,
+            slack,
+            metrics,
+            storage,
+            self.retention,
+            shutdown,
+        ))
     }
 }

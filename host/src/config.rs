@@ -45,6 +45,8 @@ pub struct HostConfig {
     #[serde(default)]
     pub resourcer: Option<ResourcerSection>,
     #[serde(default)]
+    pub storage: StorageSection,
+    #[serde(default)]
     pub apps: Vec<AppEntry>,
     #[serde(default)]
     pub teams: Vec<TeamEntry>,
@@ -90,6 +92,49 @@ pub struct AdminSection {
     pub bind: std::net::SocketAddr,
     /// Environment variable holding the admin bearer token.
     pub token_env: String,
+}
+
+/// Where the host keeps its registry of teams, bots' key-value state and
+/// timers: an embedded database, so a restart resumes every team.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSection {
+    /// The database file, relative to the config file; `":memory:"` keeps
+    /// nothing across restarts. Defaults to `bothost/bothost.db` under the
+    /// user's data directory (`$XDG_DATA_HOME`, else `~/.local/share`).
+    pub path: Option<PathBuf>,
+    /// Environment variable holding the key that encrypts tokens at rest
+    /// (64 hex digits, or base64 of 32 bytes). Without it, a key file is
+    /// created beside the database on first start (owner-only).
+    pub key_env: Option<String>,
+    /// Days a removed team's key-value state and timers are kept (adding
+    /// the team again within them finds them), then purged.
+    pub retention_days: u64,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        Self {
+            path: None,
+            key_env: None,
+            retention_days: 7,
+        }
+    }
+}
+
+/// The storage path that keeps nothing.
+pub const IN_MEMORY: &str = ":memory:";
+
+impl StorageSection {
+    /// Whether nothing is kept across restarts.
+    pub fn in_memory(&self) -> bool {
+        self.path.as_deref() == Some(Path::new(IN_MEMORY))
+    }
+
+    /// How long a removed team's state is kept.
+    pub fn retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.retention_days.saturating_mul(24 * 3600))
+    }
 }
 
 /// Teams from a Beep Boop resourcer. The URL, id and token come from
@@ -176,6 +221,12 @@ impl HostConfig {
             && resourcer.bot.is_relative()
         {
             resourcer.bot = base.join(&resourcer.bot);
+        }
+        if let Some(storage) = &mut config.storage.path
+            && storage.is_relative()
+            && storage != Path::new(IN_MEMORY)
+        {
+            *storage = base.join(&*storage);
         }
         // Name the file: a host may be given several.
         config.validate().map_err(|e| match e {

@@ -15,6 +15,9 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use futures_util::StreamExt;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -25,8 +28,14 @@ use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::slack::SlackHub;
 use crate::spec::{AppSpec, TeamSource, TeamSpec};
-use crate::storage::KvStore;
+use crate::storage::Storage;
 use crate::team::{Admission, TeamError, TeamHandle, TeamView, Teams};
+
+/// Stored teams started at once when a host resumes.
+const CONCURRENT_RESUMES: usize = 64;
+
+/// How often removed teams' state is checked for the end of its retention.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Conflicts kept for [`Host::conflicts`] (the oldest are forgotten).
 const KEPT_CONFLICTS: usize = 64;
@@ -64,7 +73,8 @@ pub struct Conflict {
 /// What happens to a removed team's stored state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoredState {
-    /// The team is gone: its key-value state is purged.
+    /// The team is gone: its key-value state and timers are kept for the
+    /// retention period (re-adding it finds them), then purged.
     Purge,
     /// The team comes straight back (a new token or app link): its state
     /// is kept.
@@ -76,7 +86,11 @@ pub struct Host {
     teams: Teams,
     slack: Option<Arc<SlackHub>>,
     metrics: Arc<Metrics>,
-    kv: Arc<dyn KvStore>,
+    /// The registry of teams, key-value state and timers (in memory, or
+    /// the embedded database).
+    storage: Storage,
+    /// How long a removed team's state is kept.
+    retention: Duration,
     conflicts: Mutex<VecDeque<Conflict>>,
     /// Sources, the admin API and work they start (a scope of their own,
     /// stopped first on close).
@@ -100,14 +114,16 @@ impl Host {
         teams: Teams,
         slack: Option<Arc<SlackHub>>,
         metrics: Arc<Metrics>,
-        kv: Arc<dyn KvStore>,
+        storage: Storage,
+        retention: Duration,
         shutdown: Shutdown,
     ) -> Self {
         Self {
             teams,
             slack,
             metrics,
-            kv,
+            storage,
+            retention,
             conflicts: Mutex::default(),
             sources: shutdown.child(),
             _guard: shutdown.token().clone().drop_guard(),
@@ -123,7 +139,9 @@ impl Host {
     /// # Errors
     /// Why the team is not running (yet).
     pub async fn add(&self, spec: TeamSpec) -> Result<(), TeamError> {
-        self.teams.add(spec, Admission::Keep).await
+        let result = self.teams.add(spec.clone(), Admission::Keep).await;
+        self.remember(&spec, &result).await;
+        result
     }
 
     /// Starts serving a team for someone who gets the answer (the admin
@@ -135,7 +153,44 @@ impl Host {
     /// Why the team is not running; [`Host::contains`] tells whether it
     /// was kept.
     pub async fn try_add(&self, spec: TeamSpec) -> Result<(), TeamError> {
-        self.teams.add(spec, Admission::RefuseMistakes).await
+        let result = self
+            .teams
+            .add(spec.clone(), Admission::RefuseMistakes)
+            .await;
+        self.remember(&spec, &result).await;
+        result
+    }
+
+    /// Keeps a team the host now serves in the registry of teams, with how
+    /// its start went, so a restart resumes it. Only a team served with
+    /// exactly `spec` (an add of a team already served changes nothing) and
+    /// never a local one. A registry that cannot take it is logged: the
+    /// team runs, but a restart will not bring it back.
+    async fn remember(&self, spec: &TeamSpec, result: &Result<(), TeamError>) {
+        if spec.source == TeamSource::Local {
+            return;
+        }
+        let served = self.teams.handle(&spec.id).map(|h| h.spec());
+        if served.as_ref() != Some(spec) {
+            return;
+        }
+        let status = match result {
+            Ok(()) => "running".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        let registry = &self.storage.teams;
+        let kept = match registry.save(spec).await {
+            Ok(()) => registry.set_status(&spec.id, &status).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = kept {
+            tracing::error!(team = %spec.id, error = %e, "team not stored; a restart will not resume it");
+        }
+        // Served again: state kept from an earlier removal is no longer
+        // due for purging.
+        if let Err(e) = self.storage.kv.revive(&spec.id).await {
+            tracing::warn!(team = %spec.id, error = %e, "stored state not revived");
+        }
     }
 
     /// Applies a changed team (see [`Teams::update`]).
@@ -143,7 +198,11 @@ impl Host {
     /// # Errors
     /// As [`Teams::update`].
     pub async fn update(&self, spec: TeamSpec) -> Result<(), TeamError> {
-        self.teams.update(spec).await
+        let result = self.teams.update(spec.clone()).await;
+        if result.is_ok() {
+            self.remember(&spec, &result).await;
+        }
+        result
     }
 
     /// Stops serving a team, whoever added it, and purges its stored
@@ -157,12 +216,108 @@ impl Host {
             return false;
         }
         if state == StoredState::Purge {
-            match self.kv.purge_team(team).await {
-                Ok(()) => tracing::debug!(%team, "stored state purged"),
-                Err(e) => tracing::warn!(%team, error = %e, "stored state not purged"),
-            }
+            self.forget_stored(team).await;
         }
         true
+    }
+
+    /// Drops a team from the registry; its key-value state and timers are
+    /// kept for the retention period (purged at once without one).
+    async fn forget_stored(&self, team: &TeamId) {
+        if let Err(e) = self.storage.teams.forget(team).await {
+            tracing::error!(%team, error = %e, "team not removed from the registry; a restart may resume it");
+        }
+        let until = SystemTime::now() + self.retention;
+        let kept = if self.retention.is_zero() {
+            self.storage.kv.purge_team(team).await
+        } else {
+            self.storage.kv.retire(team, until).await
+        };
+        match kept {
+            Ok(()) => {
+                tracing::debug!(%team, retention = ?self.retention, "stored state kept for the retention period")
+            }
+            Err(e) => tracing::warn!(%team, error = %e, "stored state not retired"),
+        }
+    }
+
+    /// Serves again every team and Socket Mode app of the registry (after
+    /// a restart), all at once, each as its source added it; then purges,
+    /// now and every hour, the state of teams removed longer ago than the
+    /// retention period. Call it before the sources start: they then find
+    /// their teams served and only apply what changed while the host was
+    /// down. A stored team `still_wanted` refuses (a source that already
+    /// knows it is gone, like a teams file that no longer lists it) is
+    /// removed instead, as if removed before the restart. Returns how many
+    /// teams were resumed.
+    ///
+    /// # Errors
+    /// The registry cannot be read.
+    pub async fn resume(
+        &self,
+        still_wanted: impl Fn(&TeamSpec) -> bool,
+    ) -> Result<usize, crate::storage::StorageError> {
+        let apps = self.storage.teams.load_apps().await?;
+        let (stored, gone): (Vec<_>, Vec<_>) = self
+            .storage
+            .teams
+            .load()
+            .await?
+            .into_iter()
+            .partition(|team| still_wanted(&team.spec));
+        for app in apps {
+            self.add_app(app);
+        }
+        for team in gone {
+            tracing::info!(team = %team.spec.id, source = %team.spec.source, "stored team no longer wanted by its source; removed");
+            self.forget_stored(&team.spec.id).await;
+        }
+        let count = stored.len();
+        if count > 0 {
+            tracing::info!(teams = count, "resuming stored teams");
+        }
+        futures_util::stream::iter(stored)
+            .for_each_concurrent(CONCURRENT_RESUMES, |team| async move {
+                let id = team.spec.id.clone();
+                if let Err(e) = self.teams.add(team.spec, Admission::Keep).await {
+                    tracing::warn!(team = %id, error = %e, "resumed team not running yet");
+                }
+            })
+            .await;
+        let kv = self.storage.kv.clone();
+        let cancel = self.shutdown.token().clone();
+        self.shutdown.spawn(async move {
+            loop {
+                match kv.purge_expired(SystemTime::now()).await {
+                    Ok(0) => {}
+                    Ok(teams) => {
+                        tracing::info!(teams, "state of removed teams purged after retention")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+                }
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(PURGE_EVERY) => {}
+                }
+            }
+        });
+        Ok(count)
+    }
+
+    /// Served teams whose source is `source` (to seed a source with what it
+    /// served before a restart).
+    pub fn specs_of(&self, source: impl Fn(&TeamSource) -> bool) -> Vec<TeamSpec> {
+        self.teams
+            .handles()
+            .into_iter()
+            .map(|h| h.spec())
+            .filter(|spec| source(&spec.source))
+            .collect()
+    }
+
+    /// The registry of teams, key-value state and timers.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// Who added a served team.

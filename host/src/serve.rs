@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::admin::{self, AdminState};
 use crate::builder::{BuildError, HostBuilder};
-use crate::config::{AdminSection, ConfigError, HostConfig};
+use crate::config::{AdminSection, ConfigError, HostConfig, StorageSection};
 use crate::host::Host;
 use crate::progress;
 use crate::resourcer::{ResourcerConfig, ResourcerError};
@@ -21,6 +21,7 @@ use crate::secret::Secret;
 use crate::slack::Tuning;
 use crate::sources::{EnvLookup, FileTeams, ResourcerSource};
 use crate::spec::AppSpec;
+use crate::storage::{Storage, StorageError, StorageKey, StorageOpenError, StorageQuota};
 
 #[derive(Debug, Error)]
 pub enum ServeError {
@@ -34,6 +35,16 @@ pub enum ServeError {
     Admin(#[from] admin::AdminError),
     #[error("watching {path}: {error}")]
     Watch { path: PathBuf, error: String },
+    #[error(transparent)]
+    Storage(#[from] StorageOpenError),
+    #[error(
+        "storage: no data directory (neither XDG_DATA_HOME nor HOME is set); set [storage] path"
+    )]
+    NoDataDir,
+    #[error("storage: opening stopped: {0}")]
+    StorageTask(String),
+    #[error("storage: the registry of teams cannot be read: {0}")]
+    Resume(StorageError),
 }
 
 /// How often a progress line is logged while teams start.
@@ -45,6 +56,52 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
     Some(base.join("bothost"))
+}
+
+/// Where the database lives unless configured: `bothost/bothost.db` under
+/// the user's data directory.
+pub fn default_database(env: &(dyn Fn(&str) -> Option<String> + Sync)) -> Option<PathBuf> {
+    let base = env("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            env("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        })?;
+    Some(base.join("bothost").join("bothost.db"))
+}
+
+/// Opens the configured storage: `None` for `:memory:` (the host keeps
+/// everything in memory), else the embedded database with its key. Runs off
+/// the async threads (it reads the key file and opens the database).
+///
+/// # Errors
+/// No data directory for the default path, a missing or wrong key, a
+/// database that cannot be opened.
+pub async fn open_storage(
+    section: &StorageSection,
+    env: &EnvLookup,
+    quota: StorageQuota,
+) -> Result<Option<Storage>, ServeError> {
+    if section.in_memory() {
+        return Ok(None);
+    }
+    let path = match &section.path {
+        Some(path) => path.clone(),
+        None => default_database(env.as_ref()).ok_or(ServeError::NoDataDir)?,
+    };
+    let key_env = section.key_env.clone();
+    let env = env.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        let key = StorageKey::load(key_env.as_deref(), &|v: &str| env(v), &path)?;
+        let storage = Storage::open(&path, key, quota)?;
+        tracing::info!(path = %path.display(), "storage opened");
+        Ok::<_, StorageOpenError>(storage)
+    })
+    .await
+    .map_err(|e| ServeError::StorageTask(e.to_string()))??;
+    Ok(Some(opened))
 }
 
 /// What the command line adds to the config file.
@@ -91,14 +148,17 @@ pub async fn serve(
         None => None,
     };
     let resourcer = ResourcerConfig::from_env(|v| env(v))?;
+    let storage = open_storage(&config.storage, &env, StorageQuota::from(&config.limits)).await?;
     let runtime = RuntimeConfig {
         max_teams: config.runtime.max_teams,
         cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
         limits: config.limits.clone(),
     };
-    let host = Arc::new(
-        HostBuilder::slack(runtime, config.slack.api_base.clone(), Tuning::default()).build()?,
-    );
+    let mut builder = HostBuilder::slack(runtime, config.slack.api_base.clone(), Tuning::default());
+    if let Some(storage) = storage {
+        builder = builder.storage(storage, config.storage.retention());
+    }
+    let host = Arc::new(builder.build()?);
     let started = start(&host, &config, config_path, &env, apps, admin, resourcer).await;
     if started.is_ok() {
         if let Some(every) = options.summary_every {
@@ -139,6 +199,22 @@ async fn start(
     let progress =
         progress::log_startup(host.clone(), STARTUP_PROGRESS, host.tasks().token().clone());
     host.tasks().spawn(progress);
+    // Every team served before the restart, before any source speaks: the
+    // sources then find their teams running and apply only what changed.
+    // The teams file is read now, so a stored file team it no longer lists
+    // is not started only to be removed a moment later.
+    let listed: std::collections::HashSet<crate::ids::TeamId> =
+        config.teams.iter().map(|t| t.id.clone()).collect();
+    let still_wanted = |spec: &crate::spec::TeamSpec| {
+        spec.source != crate::spec::TeamSource::File || listed.contains(&spec.id)
+    };
+    let resumed = host
+        .resume(still_wanted)
+        .await
+        .map_err(ServeError::Resume)?;
+    if resumed > 0 {
+        tracing::info!(teams = resumed, "stored teams resumed");
+    }
     start_file_source(host, config_path, env).await?;
     if let Some(resourcer) = resourcer {
         let section = config.resourcer.clone();
@@ -171,7 +247,7 @@ async fn start_file_source(
     config_path: &Path,
     env: &EnvLookup,
 ) -> Result<(), ServeError> {
-    let mut file = FileTeams::default();
+    let mut file = FileTeams::adopt(host);
     let report = file.reload(host, config_path, env.as_ref()).await?;
     tracing::info!(
         teams = report.added.len(),

@@ -58,6 +58,11 @@ const GUESTS: &[(&str, &str, &str)] = &[
         "Fixture component of the unrelated world `test:other/other` (`tests/fixtures/other-world`).",
     ),
     (
+        "WORLD_0_2_0",
+        "world-0-2-0",
+        "Fixture bot built against the released `bothost:bot@0.2.0` contract, without the SDK (`tests/fixtures/world-0-2-0`).",
+    ),
+    (
         "HOSTILE",
         "hostile",
         "Fixture written to hurt the host and its neighbours, one attack per config key or message (`tests/fixtures/hostile`).",

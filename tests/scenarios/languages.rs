@@ -129,7 +129,8 @@ async fn js_repeat_script_transcript() {
     );
 }
 
-/// Crontable, jobs, kv (JSON and UTF-8), a refused config, an exception in
+/// Crontable, jobs, kv (JSON and UTF-8, atomic increment and
+/// compare-and-swap, paged keys), a refused config, an exception in
 /// a handler (logged; the bot keeps running), lookups and reactions: the
 /// SDK fixtures of both languages print the same transcript.
 const SDK_SCRIPT: &str = "\
@@ -142,6 +143,9 @@ react
 /config secs=0
 /config secs=5
 /wait 10
+count
+count
+page
 /status
 ";
 
@@ -162,6 +166,12 @@ const SDK_TRANSCRIPT: &str = "\
 [host] config: secs=5
 [#random] bot: tick 3 héllo ✓
 [#random] bot: tick 4 héllo ✓
+[#general] alice: count
+[#general] bot: count 2 True
+[#general] alice: count
+[#general] bot: count 4 False
+[#general] alice: page
+[#general] bot: flag next=flag
 [host] ! bot running
 ";
 

@@ -1,8 +1,12 @@
 //! Add, update and remove, as the resource sources will drive them.
 
+use std::time::Duration;
+
 use bothost::host::{ChangeError, StoredState};
 use bothost::ids::TeamId;
+use bothost::runtime::RuntimeConfig;
 use bothost::spec::TeamSource;
+use bothost::storage::{Storage, StorageQuota};
 use bothost::team::{BotStatus, TeamError};
 use bothost_tests::{Harness, guests};
 
@@ -175,9 +179,8 @@ async fn a_refused_reconfigure_keeps_the_old_config_even_after_a_crash() {
     host.close().await;
 }
 
-#[tokio::test]
-async fn a_removed_team_s_stored_state_is_purged() {
-    let host = Harness::new();
+/// Three messages to T1, one to T2, then T1 removed and added again.
+async fn count_remove_and_readd(host: &Harness) {
     host.add("T1", guests::COUNTER, &[]).await.expect("add");
     host.add("T2", guests::COUNTER, &[]).await.expect("add");
     for _ in 0..3 {
@@ -188,10 +191,35 @@ async fn a_removed_team_s_stored_state_is_purged() {
     host.add("T1", guests::COUNTER, &[])
         .await
         .expect("add again");
+}
+
+#[tokio::test]
+async fn a_removed_team_s_state_is_found_again_within_the_retention_period() {
+    let host = Harness::new();
+    count_remove_and_readd(&host).await;
+    assert_eq!(
+        host.say("T1", "alice", "#general", "!count").await[1],
+        "[#general] bot: count: 4",
+        "re-added within the retention period: its state is back"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_removed_team_s_stored_state_is_purged_after_the_retention_period() {
+    let host = Harness::with_storage(
+        RuntimeConfig {
+            max_teams: 8,
+            ..RuntimeConfig::default()
+        },
+        Storage::memory(StorageQuota::default()),
+        Duration::ZERO,
+    );
+    count_remove_and_readd(&host).await;
     assert_eq!(
         host.say("T1", "alice", "#general", "!count").await[1],
         "[#general] bot: count: 1",
-        "the team came back with nothing stored"
+        "no retention: the team came back with nothing stored"
     );
     assert_eq!(
         host.say("T2", "alice", "#general", "!count").await[1],

@@ -61,7 +61,7 @@ async fn a_component_for_another_world_names_what_is_missing() {
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
-        text.contains("missing exports: bothost:bot/handler@0.2.0"),
+        text.contains("missing exports: bothost:bot/handler@0.2.1"),
         "{text}"
     );
     host.close().await;
@@ -84,9 +84,30 @@ async fn a_component_for_another_wit_version_names_both_versions() {
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
-        text.contains("built for bothost:bot@0.1.0; this host serves bothost:bot@0.2.0"),
+        text.contains(
+            "built for bothost:bot@0.1.0; this host serves bothost:bot@0.2.1 (and the 0.2 versions before it)"
+        ),
         "{text}"
     );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_component_for_a_newer_minor_version_is_refused_naming_it() {
+    let host = Harness::new();
+    // It may call what this host does not have yet.
+    let component = wat::parse_str(
+        r#"(component
+            (import "bothost:bot/log@0.2.9" (instance
+                (export "log" (func (param "message" string)))))
+        )"#,
+    )
+    .expect("wat");
+    let path = temp_file("newer-version.wasm", &component);
+    let err = load_error(&host, path.to_str().expect("utf-8")).await;
+    let text = err.to_string();
+    assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
+    assert!(text.contains("built for bothost:bot@0.2.9"), "{text}");
     host.close().await;
 }
 

@@ -182,13 +182,7 @@ async fn teams_not_reannounced_within_the_grace_period_are_removed() {
     world.sim.wait_clients(2).await;
     world.sim.add("r-1", resource(&World::ws("T1"), &[]));
     world.env.wait_link_gone("T2").await;
-    let teams: Vec<String> = world
-        .env
-        .host
-        .teams()
-        .iter()
-        .map(|t| t.id.to_string())
-        .collect();
+    let teams = bothost_tests::team_ids(&world.env.host);
     assert_eq!(teams, ["T1"]);
     world.close().await;
 }
@@ -295,5 +289,33 @@ async fn a_resource_naming_a_team_of_the_teams_file_is_refused_and_its_removal_l
         "still the file's echo bot, not the resourcer's"
     );
     let _ = std::fs::remove_dir_all(dir);
+    world.close().await;
+}
+
+#[tokio::test]
+async fn a_slow_team_does_not_hold_up_another_resource() {
+    let world = World::start(guests::ECHO, Duration::from_secs(30)).await;
+    // T1's token check hangs (Slack slow for it); T2 is announced after.
+    world.env.slack.fail_next(
+        "auth.test",
+        bothost_tests::fake_slack::Fault::Slow(Duration::from_secs(3600)),
+    );
+    world.sim.add("r-1", resource(&World::ws("T1"), &[]));
+    world.env.slack.wait_calls("auth.test", 1).await;
+    world.sim.add("r-2", resource(&World::ws("T2"), &[]));
+    // T2 is served while T1's add still waits on Slack: messages about
+    // different resources do not queue behind each other.
+    world.env.slack.wait_rtm_connected("T2", 1).await;
+    let channel = "CT2GENERAL";
+    world
+        .env
+        .slack
+        .rtm_message("T2", channel, "UT2ALICE", &mention(&World::ws("T2"), "hi"));
+    let posts = world.env.slack.wait_posts(1).await;
+    assert_eq!(
+        (posts[0].team.as_str(), posts[0].channel.as_str()),
+        ("T2", channel)
+    );
+    assert_eq!(world.env.slack.rtm_connections("T1"), 0, "T1 still waits");
     world.close().await;
 }

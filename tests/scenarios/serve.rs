@@ -98,3 +98,99 @@ async fn an_admin_address_in_use_is_named() {
         format!("admin API: cannot bind {addr}: address in use")
     );
 }
+
+/// A config serving `teams` (id, bot) from the file, with its database at
+/// `db`.
+fn durable_config(slack: &FakeSlack, dir: &std::path::Path, teams: &[(&str, &str)]) -> String {
+    let mut text = format!(
+        "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
+         [storage]\npath = \"{db}\"\n\n",
+        cache = dir.join("cache").display(),
+        base = slack.base_url(),
+        db = dir.join("bothost.db").display(),
+    );
+    for (id, bot) in teams {
+        text.push_str(&format!(
+            "[[teams]]\nid = \"{id}\"\nbot = \"{bot}\"\ntoken_env = \"{id}_TOKEN\"\n\n"
+        ));
+    }
+    text
+}
+
+/// Runs `serve` on `config` until the returned sender is dropped or fired.
+fn serve_in_background(
+    config: std::path::PathBuf,
+) -> (
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<Result<(), bothost::serve::ServeError>>,
+) {
+    let env: EnvLookup = Arc::new(|var: &str| {
+        var.strip_suffix("_TOKEN")
+            .map(|team| format!("xoxb-{team}"))
+    });
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        bothost::serve::serve(&config, env, &ServeOptions::default(), async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (stop, server)
+}
+
+#[tokio::test]
+async fn a_restarted_serve_resumes_its_teams_with_their_state() {
+    let slack = FakeSlack::start().await;
+    let (t1, t2) = (
+        Workspace::new("T1", "xoxb-T1"),
+        Workspace::new("T2", "xoxb-T2"),
+    );
+    slack.add_workspace(t1.clone());
+    slack.add_workspace(t2.clone());
+    let dir = std::env::temp_dir().join(format!("bothost-serve-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("bothost.toml");
+    let both = [("T1", guests::COUNTER), ("T2", guests::COUNTER)];
+    std::fs::write(&config, durable_config(&slack, &dir, &both)).expect("config");
+
+    let (stop, server) = serve_in_background(config.clone());
+    slack.wait_rtm_connected("T1", 1).await;
+    slack.wait_rtm_connected("T2", 1).await;
+    for _ in 0..2 {
+        slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "hello");
+    }
+    slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "!count");
+    assert_eq!(slack.wait_posts(1).await[0].text, "count: 3");
+    stop.send(()).expect("stop");
+    server
+        .await
+        .expect("join")
+        .expect("first serve stopped cleanly");
+
+    // While the host was down, T2 left the file.
+    std::fs::write(&config, durable_config(&slack, &dir, &both[..1])).expect("config");
+    let (stop, server) = serve_in_background(config);
+    slack.wait_rtm_connected("T1", 2).await;
+    slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "!count");
+    assert_eq!(
+        slack.wait_posts(2).await[1].text,
+        "count: 4",
+        "T1 resumed with its key-value state"
+    );
+    assert!(
+        slack.wait_posts(2).await.iter().all(|p| p.team == "T1"),
+        "only T1 answered"
+    );
+    assert_eq!(
+        slack.rtm_connections("T2"),
+        1,
+        "T2, gone from the file while the host was down, was not resumed"
+    );
+    stop.send(()).expect("stop");
+    server
+        .await
+        .expect("join")
+        .expect("second serve stopped cleanly");
+    slack.shutdown().await;
+}

@@ -25,6 +25,11 @@ pub use bothost_guests::foreign;
 pub mod fake_slack;
 pub mod slack_env;
 
+/// The ids of the teams `host` serves, sorted.
+pub fn team_ids(host: &Host) -> Vec<String> {
+    host.teams().iter().map(|t| t.id.to_string()).collect()
+}
+
 /// A host serving local teams.
 #[derive(Debug)]
 pub struct Harness {
@@ -48,6 +53,24 @@ impl Harness {
     pub fn with_config(config: RuntimeConfig) -> Self {
         let space = Arc::new(LocalSpace::new());
         let host = HostBuilder::local(config, space.clone())
+            .build()
+            .expect("host");
+        Self { space, host }
+    }
+
+    /// A host keeping its teams, key-value state and timers in `storage`
+    /// (a removed team's state kept for `retention`).
+    ///
+    /// # Panics
+    /// If the runtime cannot be built (a broken test machine).
+    pub fn with_storage(
+        config: RuntimeConfig,
+        storage: bothost::storage::Storage,
+        retention: std::time::Duration,
+    ) -> Self {
+        let space = Arc::new(LocalSpace::new());
+        let host = HostBuilder::local(config, space.clone())
+            .storage(storage, retention)
             .build()
             .expect("host");
         Self { space, host }

@@ -43,7 +43,9 @@ impl Bot for Counter {
         if message.subtype.is_some() || message.user == self.me {
             return Ok(());
         }
-        let count = kv::add_u64(&format!("count/{}", message.channel), 1)?;
+        // One atomic step in the host: the count survives restarts (the
+        // host keeps key-value state in its database) and never races.
+        let count = kv::increment(&format!("count/{}", message.channel), 1)?;
         if message.text == "!count" {
             chat::post(&message.channel, &format!("{}: {count}", self.label))?;
         }

@@ -125,7 +125,29 @@ class kv:
 
     @staticmethod
     def keys(prefix=""):
+        """Keys starting with `prefix`, sorted: the first 1,000 (see `keys_page`)."""
         return _call("kv.keys", _kv.list_keys, prefix)
+
+    @staticmethod
+    def keys_page(prefix="", after=None, limit=100):
+        """Up to `limit` keys starting with `prefix` that sort after `after`,
+        as `(keys, next)`; pass `next` as `after` until it is None."""
+        page = _call("kv.keys_page", _kv.list_keys_page, prefix, after, limit)
+        return list(page.keys), page.next
+
+    @staticmethod
+    def increment(key, delta=1):
+        """Add `delta` to the integer under `key` (missing counts as 0) in
+        one atomic step in the host; returns the sum."""
+        return _call("kv.increment", _kv.increment, key, delta)
+
+    @staticmethod
+    def compare_and_swap(key, expected, new):
+        """Set `key` to `new` (bytes or str; None deletes) only if it now
+        holds `expected` (None: absent); returns whether it did."""
+        def raw(value):
+            return value.encode() if isinstance(value, str) else value
+        return _call("kv.compare_and_swap", _kv.compare_and_swap, key, raw(expected), raw(new))
 
 
 class timers:

@@ -5,7 +5,6 @@ wasmtime::component::bindgen!({
     world: "bot",
     imports: {
         "bothost:bot/log": trappable,
-        "bothost:bot/timers": trappable,
         default: async | trappable,
     },
     exports: { default: async },

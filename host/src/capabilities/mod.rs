@@ -29,7 +29,7 @@ use crate::counters::TeamCounters;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
 use crate::log_budget::LogBudget;
-use crate::storage::KvStore;
+use crate::storage::{KvStore, Storage, TimerStore};
 
 /// Everything a bot instance may use, bound to its team.
 pub struct Capabilities {
@@ -37,6 +37,8 @@ pub struct Capabilities {
     chat: Arc<dyn ChatBackend>,
     kv: Arc<dyn KvStore>,
     timers: TimerSet,
+    /// Where the team's timers are kept across restarts.
+    timer_store: Arc<dyn TimerStore>,
     posts: PostBudget,
     /// Reactions, typing and opening DMs: calls too, with a budget of
     /// their own so a bot's posts are not starved by them.
@@ -59,15 +61,16 @@ impl Capabilities {
     pub fn new(
         team: TeamId,
         chat: Arc<dyn ChatBackend>,
-        kv: Arc<dyn KvStore>,
+        storage: &Storage,
         limits: &BotLimits,
         counters: Arc<TeamCounters>,
     ) -> Self {
         Self {
             team,
             chat,
-            kv,
+            kv: storage.kv.clone(),
             timers: TimerSet::new(limits.max_timers),
+            timer_store: storage.timers.clone(),
             posts: PostBudget::new(limits.posts_per_minute, limits.post_burst),
             actions: PostBudget::new(limits.posts_per_minute, limits.post_burst),
             log: Arc::new(LogBudget::new(limits, counters)),
@@ -86,6 +89,17 @@ impl Capabilities {
 
     pub fn timers_mut(&mut self) -> &mut TimerSet {
         &mut self.timers
+    }
+
+    /// Puts back the team's timers kept in its database (at boot, before
+    /// `init`; see [`TimerSet::restore`]).
+    pub async fn restore_timers(&mut self) {
+        match self.timer_store.load(&self.team).await {
+            Ok(stored) => self.timers.restore(stored),
+            Err(e) => {
+                tracing::warn!(team = %self.team, error = %e, "stored timers not loaded");
+            }
+        }
     }
 
     /// Points the bot's chat calls at a new link of the same team (after

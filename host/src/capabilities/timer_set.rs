@@ -3,10 +3,12 @@
 //! [`TimerSet::next_due`] and fires what [`TimerSet::pop_due`] returns.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use thiserror::Error;
 use tokio::time::Instant;
+
+use crate::storage::StoredTimer;
 
 /// Longest interval a bot may ask for: a year.
 const MAX_SECONDS: u32 = 366 * 24 * 3600;
@@ -65,6 +67,39 @@ impl TimerSet {
             },
         );
         Ok(())
+    }
+
+    /// The timer `name` as the database keeps it (its next due time on the
+    /// wall clock), or `None` when there is no such timer (any more).
+    pub fn stored(&self, name: &str) -> Option<StoredTimer> {
+        let timer = self.timers.get(name)?;
+        let left = timer.due.saturating_duration_since(Instant::now());
+        Some(StoredTimer {
+            name: name.to_owned(),
+            every: timer.every,
+            due: SystemTime::now() + left,
+        })
+    }
+
+    /// Puts back timers kept across a restart. One that came due while the
+    /// host was down fires once, now, however many times it was missed
+    /// (a periodic one then keeps its period from now); names already set
+    /// are left alone, and the timer limit still holds.
+    pub fn restore(&mut self, stored: Vec<StoredTimer>) {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        for timer in stored {
+            if self.timers.contains_key(&timer.name) || self.timers.len() >= self.max {
+                continue;
+            }
+            let left = timer.due.duration_since(wall).unwrap_or(Duration::ZERO);
+            self.timers.insert(
+                timer.name,
+                Timer {
+                    due: now + left,
+                    every: timer.every.filter(|every| !every.is_zero()),
+                },
+            );
+        }
     }
 
     /// Cancels a timer; returns whether it existed.
@@ -167,6 +202,38 @@ mod tests {
         assert_eq!(set.len(), 2, "b is still due, tick rescheduled");
         assert_eq!(set.pop_next_due(later).as_deref(), Some("b"));
         assert_eq!(set.pop_next_due(later), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn restored_timers_fire_once_for_what_was_missed() {
+        let wall = SystemTime::now();
+        let mut set = TimerSet::new(2);
+        set.restore(vec![
+            // Due an hour ago, every minute: sixty missed firings.
+            StoredTimer {
+                name: "tick".into(),
+                every: Some(Duration::from_secs(60)),
+                due: wall - Duration::from_secs(3600),
+            },
+            StoredTimer {
+                name: "later".into(),
+                every: None,
+                due: wall + Duration::from_secs(300),
+            },
+            StoredTimer {
+                name: "over-the-limit".into(),
+                every: None,
+                due: wall,
+            },
+        ]);
+        assert_eq!(set.len(), 2, "the limit holds");
+        let now = Instant::now();
+        assert_eq!(set.pop_due(now), ["tick"], "once, not sixty times");
+        assert_eq!(set.pop_due(now), Vec::<String>::new());
+        let stored = set.stored("tick").expect("periodic timer kept");
+        assert_eq!(stored.every, Some(Duration::from_secs(60)));
+        assert!(stored.due > SystemTime::now(), "next due after now");
+        assert!(set.stored("nothing").is_none());
     }
 
     #[tokio::test(start_paused = true)]

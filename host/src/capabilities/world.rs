@@ -11,7 +11,7 @@ use crate::runtime::{StoreData, World};
 /// The version of `wit/` (its `package` line); a test keeps them equal.
 macro_rules! wit_version {
     () => {
-        "0.2.0"
+        "0.2.1"
     };
 }
 

@@ -17,6 +17,7 @@ use crate::local_mode::{self, LocalSession, SessionError};
 use crate::runtime::RuntimeConfig;
 use crate::secret::Secret;
 use crate::serve::ServeOptions;
+use crate::storage::{Storage, StorageKey, StorageQuota};
 use logging::{LogError, LogFormat};
 use status::StatusError;
 
@@ -138,6 +139,13 @@ pub struct LocalArgs {
     /// (slower start; for read-only machines and clean measurements).
     #[arg(long, conflicts_with = "cache_dir")]
     pub no_cache: bool,
+    /// Keep the bot's key-value state and timers in this database file
+    /// (created with a key file beside it), so the next run finds them.
+    /// Without it, nothing outlives the session. Not with `--script`: a
+    /// script runs on a simulated clock, which real disk waits would let
+    /// jump ahead.
+    #[arg(long, value_name = "FILE", conflicts_with = "script")]
+    pub state: Option<PathBuf>,
 }
 
 /// Why the command failed.
@@ -304,6 +312,9 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
         },
         ..RuntimeConfig::default()
     };
+    // Opened before any runtime exists: it reads the key file and opens
+    // the database (blocking work).
+    let storage = open_local_state(args.state.as_deref(), &runtime.limits)?;
     match args.script {
         Some(path) => {
             let text = if path.as_os_str() == "-" {
@@ -321,7 +332,8 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
                 .start_paused(true)
                 .build()?;
             rt.block_on(async {
-                let mut session = LocalSession::start(&args.component, config, &runtime).await?;
+                let mut session =
+                    LocalSession::start_with(&args.component, config, &runtime, storage).await?;
                 let mut out = tokio::io::stdout();
                 local_mode::run_script(&mut session, steps, &mut out).await?;
                 let tail = session.close().await;
@@ -334,7 +346,8 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
                 .enable_all()
                 .build()?;
             rt.block_on(async {
-                let mut session = LocalSession::start(&args.component, config, &runtime).await?;
+                let mut session =
+                    LocalSession::start_with(&args.component, config, &runtime, storage).await?;
                 local_mode::run_terminal(&mut session).await?;
                 let tail = session.close().await;
                 print_lines(&tail);
@@ -342,6 +355,19 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
             })
         }
     }
+}
+
+/// The database of `bothost local --state`, with its key file beside it.
+fn open_local_state(
+    path: Option<&std::path::Path>,
+    limits: &crate::limits::BotLimits,
+) -> Result<Option<Storage>, CliError> {
+    let Some(path) = path else { return Ok(None) };
+    let env = |v: &str| std::env::var(v).ok();
+    let key = StorageKey::load(None, &env, path).map_err(crate::serve::ServeError::from)?;
+    let storage = Storage::open(path, key, StorageQuota::from(limits))
+        .map_err(crate::serve::ServeError::from)?;
+    Ok(Some(storage))
 }
 
 fn print_lines(lines: &[local::ChatLine]) {

@@ -20,6 +20,7 @@ use crate::local::{
 use crate::runtime::RuntimeConfig;
 use crate::secret::Secret;
 use crate::spec::{TeamSource, TeamSpec};
+use crate::storage::Storage;
 use crate::team::{BotStatus, TeamError, TeamHandle};
 use crate::text::pairs_line;
 
@@ -58,8 +59,27 @@ impl LocalSession {
         config: BotConfig,
         runtime: &RuntimeConfig,
     ) -> Result<Self, SessionError> {
+        Self::start_with(bot, config, runtime, None).await
+    }
+
+    /// Like [`start`](Self::start), keeping the bot's key-value state and
+    /// timers in `storage` (the embedded database of `--state`), so a
+    /// later session with the same storage finds them.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub async fn start_with(
+        bot: &Path,
+        config: BotConfig,
+        runtime: &RuntimeConfig,
+        storage: Option<Storage>,
+    ) -> Result<Self, SessionError> {
         let space = Arc::new(LocalSpace::new());
-        let host = HostBuilder::local(runtime.clone(), space.clone()).build()?;
+        let mut builder = HostBuilder::local(runtime.clone(), space.clone());
+        if let Some(storage) = storage {
+            builder = builder.storage(storage, crate::builder::DEFAULT_RETENTION);
+        }
+        let host = builder.build()?;
         let team = TeamId::from(LOCAL_TEAM);
         space.name_team(&team, "Local Team");
         let spec = TeamSpec {

@@ -117,10 +117,13 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
         .map(|(name, _)| name);
     if let Some(other) = other_versions::<W>(names).first() {
         return Err(format!(
-            "built for {}@{other}; this host serves {}@{}",
+            "built for {}@{other}; this host serves {}@{} (and the {} versions before it)",
             W::PACKAGE,
             W::PACKAGE,
+            W::VERSION,
             W::VERSION
+                .rsplit_once('.')
+                .map_or(W::VERSION, |(line, _)| line),
         ));
     }
     let unexpected: Vec<String> = ty
@@ -137,7 +140,7 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
     let missing: Vec<&str> = W::EXPORTS
         .iter()
         .copied()
-        .filter(|want| !exports.iter().any(|have| have == want))
+        .filter(|want| !exports.iter().any(|have| same_item::<W>(have, want)))
         .collect();
     let mut problems = Vec::new();
     if !missing.is_empty() {
@@ -156,15 +159,68 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
     }
 }
 
-/// The versions of `W::PACKAGE` other than `W::VERSION` that `names` (import
-/// and export names such as `bothost:bot/chat@0.1.0`) refer to.
+/// The versions of `W::PACKAGE` that `names` (import and export names such
+/// as `bothost:bot/chat@0.1.0`) refer to and this host cannot serve (see
+/// [`serves`]).
 fn other_versions<'a, W: World>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut versions: Vec<&str> = names
         .filter_map(|name| name.strip_prefix(W::PACKAGE)?.strip_prefix('/'))
         .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
-        .filter(|version| *version != W::VERSION)
+        .filter(|version| !serves(W::VERSION, version))
         .collect();
     versions.sort_unstable();
     versions.dedup();
     versions
+}
+
+/// Whether a host of package version `host` serves a component built for
+/// `built`: semver-compatible (same major, or for `0.x` the same minor, as
+/// wasmtime's linker matches names) and not newer, since a newer component
+/// may call what this host lacks. A `0.2.1` host serves `0.2.0` bots: new
+/// minor versions only add.
+fn serves(host: &str, built: &str) -> bool {
+    fn parse(v: &str) -> Option<(u64, u64, u64)> {
+        let mut parts = v.split('.').map(str::parse::<u64>);
+        let version = (
+            parts.next()?.ok()?,
+            parts.next()?.ok()?,
+            parts.next()?.ok()?,
+        );
+        parts.next().is_none().then_some(version)
+    }
+    let (Some(host), Some(built)) = (parse(host), parse(built)) else {
+        return host == built;
+    };
+    let same_line = if host.0 == 0 {
+        built.0 == 0 && built.1 == host.1
+    } else {
+        built.0 == host.0
+    };
+    same_line && built <= host
+}
+
+/// Whether the export `have` is the world's export `want`: the same
+/// interface, of a version this host serves.
+fn same_item<W: World>(have: &str, want: &str) -> bool {
+    match (have.split_once('@'), want.split_once('@')) {
+        (Some((have, built)), Some((want, _))) => have == want && serves(W::VERSION, built),
+        _ => have == want,
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::serves;
+
+    #[test]
+    fn a_host_serves_its_own_line_up_to_its_version() {
+        assert!(serves("0.2.1", "0.2.1"));
+        assert!(serves("0.2.1", "0.2.0"));
+        assert!(!serves("0.2.1", "0.2.2"), "newer may call what we lack");
+        assert!(!serves("0.2.1", "0.1.0"), "0.x minors break");
+        assert!(!serves("0.2.1", "0.3.0"));
+        assert!(serves("1.4.0", "1.2.7"));
+        assert!(!serves("1.4.0", "2.0.0"));
+        assert!(!serves("0.2.1", "0.2.x"));
+    }
 }

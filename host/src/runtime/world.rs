@@ -27,9 +27,11 @@ pub trait World: Send + Sync + 'static {
     /// The WIT package the world belongs to, without version
     /// (`"bothost:bot"`).
     const PACKAGE: &'static str;
-    /// The package version this host serves (`"0.2.0"`). A component whose
-    /// imports or exports name another version of [`World::PACKAGE`] is
-    /// refused with a message naming both.
+    /// The package version this host serves (`"0.2.1"`), and with it every
+    /// earlier version of the same semver line (`0.2.0`): later versions
+    /// only add, and wasmtime links `…@0.2.0` names to `…@0.2.1`
+    /// definitions. A component naming any other version of
+    /// [`World::PACKAGE`] is refused with a message naming both.
     const VERSION: &'static str;
     /// Exports every component must have (full names, with version); a
     /// missing one is named at load.

@@ -2,6 +2,7 @@
 //! in the same add / update / remove calls on the [`Host`](crate::host::Host):
 //! the teams file (watched), the admin API, and the Beep Boop resourcer.
 
+pub mod lanes;
 pub mod reconcile;
 pub mod resourcer;
 pub mod teams_file;

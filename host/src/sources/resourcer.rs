@@ -8,6 +8,10 @@
 //! updated, and one not re-announced within the grace period is removed.
 //! A network blip therefore never restarts a bot or drops its state.
 //!
+//! Messages about one resource apply in order; messages about different
+//! resources apply concurrently (bounded), so one slow bot never delays
+//! another team's add.
+//!
 //! A resource owns only the team it added: announcing a team another
 //! source (the teams file, the admin API, another resource) serves is
 //! refused and logged (see [`Host::conflicts`]); the resource is then not
@@ -15,12 +19,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::lanes::Lanes;
 use crate::deadline::sleep_until;
 use crate::host::{ChangeError, Host, StoredState};
 use crate::resourcer::{
@@ -29,6 +34,9 @@ use crate::resourcer::{
 use crate::secret::Secret;
 use crate::shutdown::Shutdown;
 use crate::spec::{AppSpec, TeamSource, TeamSpec};
+
+/// Resources whose messages are applied at once.
+const CONCURRENT_RESOURCES: usize = 16;
 
 /// How resourcer teams are served.
 #[derive(Debug, Clone)]
@@ -44,15 +52,56 @@ pub struct ResourcerSource {
     settled: watch::Sender<Option<u64>>,
 }
 
+/// What the resourcer's session looks like from the message loop.
 #[derive(Debug, Default)]
-struct State {
-    teams: HashMap<ResourceId, TeamSpec>,
-    /// Resources with a Socket Mode app of their own, by its token.
-    apps: HashMap<ResourceId, Secret>,
+struct Session {
     /// Resources announced since the current session began.
     announced: HashSet<ResourceId>,
     sweep_at: Option<Instant>,
-    session: u64,
+    number: u64,
+}
+
+/// What this source serves, per resource. Each resource's entries are only
+/// changed by work on that resource's lane, so a lock is held only for a
+/// lookup, never across a host call.
+#[derive(Debug, Default)]
+struct Served {
+    teams: HashMap<ResourceId, TeamSpec>,
+    /// Resources with a Socket Mode app of their own, by its token.
+    apps: HashMap<ResourceId, Secret>,
+}
+
+impl Served {
+    /// What this source served before a restart, as the host resumed it
+    /// from its registry: resources re-announced unchanged after the
+    /// reconnect stay untouched, the others are removed after the grace
+    /// period, as after any reconnect.
+    async fn adopt(host: &Host) -> Self {
+        let mut served = Self::default();
+        for spec in host.specs_of(|source| matches!(source, TeamSource::Resourcer { .. })) {
+            if let TeamSource::Resourcer { resource } = &spec.source {
+                served.teams.insert(resource.clone(), spec.clone());
+            }
+        }
+        match host.storage().teams.load_apps().await {
+            Ok(apps) => {
+                for app in apps {
+                    if let Some(resource) = app.id.strip_prefix(APP_PREFIX) {
+                        served.apps.insert(ResourceId::from(resource), app.token);
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "stored resourcer apps not loaded"),
+        }
+        served
+    }
+}
+
+/// Applies one resource's changes to the host (runs on its lane).
+#[derive(Debug, Clone)]
+struct Applier {
+    host: Arc<Host>,
+    served: Arc<Mutex<Served>>,
 }
 
 impl ResourcerSource {
@@ -77,62 +126,98 @@ impl ResourcerSource {
     }
 
     /// Connects to the resourcer and applies what it says until `scope` is
-    /// cancelled. The protocol client runs as a task of `scope`.
+    /// cancelled. The protocol client and the work on each resource run as
+    /// tasks of `scope`.
     pub async fn run(self, config: ResourcerConfig, scope: Shutdown) {
         let (tx, mut rx) = mpsc::channel(64);
         let cancel = scope.token().clone();
         let client_cancel = cancel.child_token();
         let client = scope.spawn(resourcer::run(config, tx, client_cancel.clone()));
-        let mut state = State::default();
+        let applier = Applier {
+            host: self.host.clone(),
+            served: Arc::new(Mutex::new(Served::adopt(&self.host).await)),
+        };
+        let mut lanes = Lanes::new(scope.child(), CONCURRENT_RESOURCES);
+        let mut session = Session::default();
         loop {
             tokio::select! {
                 () = cancel.cancelled() => break,
                 notice = rx.recv() => match notice {
-                    Some(notice) => self.on_notice(&mut state, notice).await,
+                    Some(notice) => self.on_notice(&mut session, &applier, &mut lanes, notice),
                     None => break,
                 },
-                () = sleep_until(state.sweep_at) => self.sweep(&mut state).await,
+                () = sleep_until(session.sweep_at) => {
+                    self.sweep(&mut session, &applier, &mut lanes, &scope);
+                }
             }
         }
         client_cancel.cancel();
         let _ = client.await;
     }
 
-    async fn on_notice(&self, state: &mut State, notice: Notice) {
+    fn on_notice(
+        &self,
+        session: &mut Session,
+        applier: &Applier,
+        lanes: &mut Lanes<ResourceId>,
+        notice: Notice,
+    ) {
         match notice {
-            Notice::Connected { session } => {
-                tracing::info!(session, "resourcer connected; awaiting its teams");
-                state.announced.clear();
-                state.session = session;
-                state.sweep_at = Some(Instant::now() + self.grace);
+            Notice::Connected { session: number } => {
+                tracing::info!(session = number, "resourcer connected; awaiting its teams");
+                session.announced.clear();
+                session.number = number;
+                session.sweep_at = Some(Instant::now() + self.grace);
             }
-            Notice::Disconnected { session, reason } => {
-                tracing::warn!(session, %reason, "resourcer link lost; teams keep running");
-                state.sweep_at = None;
+            Notice::Disconnected {
+                session: number,
+                reason,
+            } => {
+                tracing::warn!(session = number, %reason, "resourcer link lost; teams keep running");
+                session.sweep_at = None;
             }
-            Notice::Message { message, .. } => self.on_message(state, message).await,
+            Notice::Message { message, .. } => self.on_message(session, applier, lanes, message),
         }
     }
 
-    async fn on_message(&self, state: &mut State, message: ServerMessage) {
+    fn on_message(
+        &self,
+        session: &mut Session,
+        applier: &Applier,
+        lanes: &mut Lanes<ResourceId>,
+        message: ServerMessage,
+    ) {
         match message {
             ServerMessage::AddResource(m) | ServerMessage::UpdateResource(m) => {
-                self.apply(state, m).await;
+                let ResourceMessage {
+                    resource_id: id,
+                    msg_id,
+                    resource,
+                    ..
+                } = m;
+                let msg_id = msg_id.unwrap_or_else(|| "-".to_owned());
+                let team = match self.resolve(&id, &resource) {
+                    Ok(team) => team,
+                    Err(why) => {
+                        tracing::warn!(resource = %id, msg_id, error = why, "resource ignored");
+                        return;
+                    }
+                };
+                session.announced.insert(id.clone());
+                let applier = applier.clone();
+                let app_token = resource.app_token;
+                lanes.run(id.clone(), async move {
+                    applier.apply(id, team, app_token, msg_id).await;
+                });
             }
             ServerMessage::RemoveResource(m) => {
-                state.announced.remove(&m.resource_id);
-                self.drop_app(state, &m.resource_id).await;
-                match state.teams.remove(&m.resource_id) {
-                    Some(team) => {
-                        self.remove(&team, StoredState::Purge).await;
-                        tracing::info!(resource = %m.resource_id, team = %team.id, "resource removed");
-                    }
-                    None => tracing::info!(
-                        resource = %m.resource_id,
-                        msg_id = m.msg_id.as_deref().unwrap_or("-"),
-                        "remove of an unknown resource ignored"
-                    ),
-                }
+                session.announced.remove(&m.resource_id);
+                let applier = applier.clone();
+                let msg_id = m.msg_id.unwrap_or_else(|| "-".to_owned());
+                let id = m.resource_id;
+                lanes.run(id.clone(), async move {
+                    applier.remove_resource(&id, &msg_id).await;
+                });
             }
             ServerMessage::AuthResult { success, .. } => {
                 if !success {
@@ -143,61 +228,6 @@ impl ResourcerSource {
             }
             ServerMessage::Unknown { type_name } => {
                 tracing::warn!(%type_name, "unknown resourcer message ignored");
-            }
-        }
-    }
-
-    /// Adds, updates or leaves alone the resource's team.
-    async fn apply(&self, state: &mut State, m: ResourceMessage) {
-        let msg_id = m.msg_id.as_deref().unwrap_or("-").to_owned();
-        let id = m.resource_id.clone();
-        if self
-            .sync_app(state, &id, m.resource.app_token.as_ref())
-            .await
-            && let Some(old) = state.teams.remove(&id)
-        {
-            // A rotated app token means a new app link: start the team over
-            // on it (its stored state is kept).
-            self.remove(&old, StoredState::Keep).await;
-        }
-        let team = match self.resolve(&id, &m.resource) {
-            Ok(team) => team,
-            Err(why) => {
-                tracing::warn!(resource = %id, msg_id, error = why, "resource ignored");
-                return;
-            }
-        };
-        state.announced.insert(id.clone());
-        let result = match state.teams.get(&id) {
-            Some(old) if *old == team => {
-                tracing::debug!(resource = %id, "resource re-announced unchanged; untouched");
-                return;
-            }
-            Some(_) => self.host.update_as(team.clone()).await,
-            None => self.host.add_as(team.clone()).await,
-        };
-        match result {
-            Ok(()) => {
-                tracing::info!(resource = %id, team = %team.id, msg_id, "resource applied");
-                state.teams.insert(id, team);
-            }
-            Err(e) => {
-                tracing::warn!(resource = %id, team = %team.id, msg_id, error = %e, "resource not applied");
-                if let ChangeError::NotOwner { .. } = e {
-                    // Another source's team: this resource does not serve
-                    // it, now or when it is removed.
-                    state.teams.remove(&id);
-                    self.drop_app(state, &id).await;
-                    return;
-                }
-                let known = state.teams.contains_key(&id);
-                if !known && self.host.contains(&team.id) {
-                    // Added but its bot refused to start: remember it so a
-                    // fixed resource becomes an update.
-                    state.teams.insert(id, team);
-                } else if !known {
-                    self.drop_app(state, &id).await;
-                }
             }
         }
     }
@@ -221,23 +251,145 @@ impl ResourcerSource {
         })
     }
 
+    /// Removes teams the resourcer did not re-announce within the grace
+    /// period after it reconnected (each on its lane, after whatever that
+    /// resource still had queued), then says the session has settled.
+    fn sweep(
+        &self,
+        session: &mut Session,
+        applier: &Applier,
+        lanes: &mut Lanes<ResourceId>,
+        scope: &Shutdown,
+    ) {
+        session.sweep_at = None;
+        let stale: Vec<ResourceId> = {
+            let served = applier.lock();
+            served
+                .teams
+                .keys()
+                .chain(served.apps.keys())
+                .filter(|id| !session.announced.contains(*id))
+                .cloned()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        for id in stale {
+            let applier = applier.clone();
+            lanes.run(id.clone(), async move { applier.sweep(&id).await });
+        }
+        let idle = lanes.idle();
+        let (settled, number) = (self.settled.clone(), session.number);
+        scope.spawn(async move {
+            idle.await;
+            settled.send_replace(Some(number));
+        });
+    }
+}
+
+impl Applier {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Served> {
+        self.served.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds, updates or leaves alone the resource's team.
+    async fn apply(
+        &self,
+        id: ResourceId,
+        team: TeamSpec,
+        app_token: Option<Secret>,
+        msg_id: String,
+    ) {
+        if self.sync_app(&id, app_token.as_ref()).await {
+            let old = self.lock().teams.remove(&id);
+            if let Some(old) = old {
+                // A rotated app token means a new app link: start the team
+                // over on it (its stored state is kept).
+                self.remove(&old, StoredState::Keep).await;
+            }
+        }
+        let old = self.lock().teams.get(&id).cloned();
+        let result = match old {
+            Some(old) if old == team => {
+                tracing::debug!(resource = %id, "resource re-announced unchanged; untouched");
+                return;
+            }
+            Some(_) => self.host.update_as(team.clone()).await,
+            None => self.host.add_as(team.clone()).await,
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(resource = %id, team = %team.id, msg_id, "resource applied");
+                self.lock().teams.insert(id, team);
+            }
+            Err(e) => {
+                tracing::warn!(resource = %id, team = %team.id, msg_id, error = %e, "resource not applied");
+                if let ChangeError::NotOwner { .. } = e {
+                    // Another source's team: this resource does not serve
+                    // it, now or when it is removed.
+                    self.lock().teams.remove(&id);
+                    self.drop_app(&id).await;
+                    return;
+                }
+                let known = self.lock().teams.contains_key(&id);
+                if !known && self.host.contains(&team.id) {
+                    // Added but its bot refused to start: remember it so a
+                    // fixed resource becomes an update.
+                    self.lock().teams.insert(id, team);
+                } else if !known {
+                    self.drop_app(&id).await;
+                }
+            }
+        }
+    }
+
+    async fn remove_resource(&self, id: &ResourceId, msg_id: &str) {
+        self.drop_app(id).await;
+        let team = self.lock().teams.remove(id);
+        match team {
+            Some(team) => {
+                self.remove(&team, StoredState::Purge).await;
+                tracing::info!(resource = %id, team = %team.id, "resource removed");
+            }
+            None => tracing::info!(resource = %id, msg_id, "remove of an unknown resource ignored"),
+        }
+    }
+
+    async fn sweep(&self, id: &ResourceId) {
+        let team = self.lock().teams.remove(id);
+        if let Some(team) = team {
+            tracing::info!(resource = %id, team = %team.id, "not re-announced after reconnect; removed");
+            self.remove(&team, StoredState::Purge).await;
+        }
+        self.drop_app(id).await;
+    }
+
     /// Gives a resource with its own app token its own Socket Mode link,
     /// replacing it when the token changed and removing it when gone.
     /// Returns whether an existing link was replaced.
-    async fn sync_app(&self, state: &mut State, id: &ResourceId, token: Option<&Secret>) -> bool {
-        if state.apps.get(id) == token {
-            return false;
-        }
-        let replaced = state.apps.contains_key(id) && token.is_some();
-        self.drop_app(state, id).await;
+    async fn sync_app(&self, id: &ResourceId, token: Option<&Secret>) -> bool {
+        let had = {
+            let served = self.lock();
+            if served.apps.get(id) == token {
+                return false;
+            }
+            served.apps.contains_key(id)
+        };
+        self.drop_app(id).await;
         if let Some(token) = token {
-            self.host.add_app(AppSpec {
+            let app = AppSpec {
                 id: app_id(id),
                 token: token.clone(),
-            });
-            state.apps.insert(id.clone(), token.clone());
+            };
+            // Kept, so a restart links the resource's team again before
+            // the resourcer reconnects.
+            if let Err(e) = self.host.storage().teams.save_app(&app).await {
+                tracing::error!(resource = %id, error = %e, "resource's app not stored");
+            }
+            self.host.add_app(app);
+            self.lock().apps.insert(id.clone(), token.clone());
         }
-        replaced
+        had && token.is_some()
     }
 
     /// Removes a team this source added (never another source's).
@@ -247,34 +399,22 @@ impl ResourcerSource {
         }
     }
 
-    async fn drop_app(&self, state: &mut State, id: &ResourceId) {
-        if state.apps.remove(id).is_some() {
+    async fn drop_app(&self, id: &ResourceId) {
+        let had = self.lock().apps.remove(id).is_some();
+        if had {
             self.host.remove_app(&app_id(id)).await;
-        }
-    }
-
-    /// Removes teams the resourcer did not re-announce within the grace
-    /// period after it reconnected.
-    async fn sweep(&self, state: &mut State) {
-        state.sweep_at = None;
-        let stale: Vec<ResourceId> = state
-            .teams
-            .keys()
-            .filter(|id| !state.announced.contains(*id))
-            .cloned()
-            .collect();
-        for id in stale {
-            if let Some(team) = state.teams.remove(&id) {
-                tracing::info!(resource = %id, team = %team.id, "not re-announced after reconnect; removed");
-                self.remove(&team, StoredState::Purge).await;
+            if let Err(e) = self.host.storage().teams.forget_app(&app_id(id)).await {
+                tracing::warn!(resource = %id, error = %e, "resource's app not removed from storage");
             }
-            self.drop_app(state, &id).await;
         }
-        self.settled.send_replace(Some(state.session));
     }
 }
 
+/// What the Socket Mode app id of a resource with its own app token
+/// starts with.
+const APP_PREFIX: &str = "resource-";
+
 /// The Socket Mode app id of a resource with its own app token.
 fn app_id(id: &ResourceId) -> String {
-    format!("resource-{id}")
+    format!("{APP_PREFIX}{id}")
 }

@@ -73,6 +73,18 @@ impl Default for FileTeams {
 }
 
 impl FileTeams {
+    /// The file's teams as the host serves them now: those it resumed from
+    /// its registry after a restart. The first reload then applies only
+    /// what changed in the file while the host was down (a team removed
+    /// from it is removed; one edited is updated; the rest are untouched).
+    pub fn adopt(host: &Host) -> Self {
+        let mut teams = Self::default();
+        for spec in host.specs_of(|source| *source == crate::spec::TeamSource::File) {
+            teams.current.insert(spec.id.clone(), spec);
+        }
+        teams
+    }
+
     /// Re-reads the file and reconciles; a bad file changes nothing.
     ///
     /// # Errors

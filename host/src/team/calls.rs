@@ -71,6 +71,7 @@ impl Supervisor {
             let Some(name) = next else { return };
             if !self.ensure_live().await {
                 tracing::debug!(team = %self.spec.id, timer = %name, "bot down; timer skipped");
+                self.keep_timer(&name).await;
                 continue;
             }
             let Some(Slot::Live(bot)) = self.slot.as_mut() else {
@@ -86,6 +87,18 @@ impl Supervisor {
             )
             .await;
             self.settle("on-timer", result);
+            self.keep_timer(&name).await;
+        }
+    }
+
+    /// Writes a fired timer as it now stands: a periodic one with its next
+    /// due time, a one-shot one gone (after its call, so a crash during the
+    /// call fires it again after the restart rather than never).
+    async fn keep_timer(&mut self, name: &str) {
+        match self.slot.as_mut() {
+            Some(Slot::Live(bot)) => bot.capabilities_mut().keep_timer(name).await,
+            Some(Slot::Down { caps, .. }) => caps.keep_timer(name).await,
+            None => {}
         }
     }
 

@@ -248,6 +248,11 @@ impl Teams {
         self.lock().get(team).map(|e| e.handle.clone())
     }
 
+    /// Every served team's handle, in no particular order.
+    pub fn handles(&self) -> Vec<TeamHandle> {
+        self.lock().values().map(|e| e.handle.clone()).collect()
+    }
+
     pub fn contains(&self, team: &TeamId) -> bool {
         self.lock().contains_key(team)
     }

@@ -30,14 +30,15 @@ use crate::event::{Event, EventSink};
 use crate::metrics::Metrics;
 use crate::runtime::BotDigest;
 use crate::spec::TeamSpec;
-use crate::storage::KvStore;
+use crate::storage::Storage;
 use crate::team_info::TeamInfo;
 
 /// What every team's actor is built from.
 pub(crate) struct TeamDeps {
     pub runtime: Arc<BotRuntime>,
     pub connector: Arc<dyn Connector>,
-    pub kv: Arc<dyn KvStore>,
+    /// Key-value state and timers, kept across restarts when durable.
+    pub storage: Storage,
     pub metrics: Arc<Metrics>,
 }
 
@@ -150,13 +151,16 @@ impl Supervisor {
             Err(e) => return Err((e.into(), drive)),
         };
         let limits = deps.runtime.limits().clone();
-        let caps = Capabilities::new(
+        let mut caps = Capabilities::new(
             spec.id.clone(),
             link.chat(),
-            deps.kv.clone(),
+            &deps.storage,
             &limits,
             counters.clone(),
         );
+        // Timers kept across a restart are back before `init` runs, so a
+        // bot that sets its timers in `init` replaces them, not doubles.
+        caps.restore_timers().await;
         let link_status = link.status();
         state.send_modify(|s| s.link = Some(link_status));
         let mut supervisor = Self {

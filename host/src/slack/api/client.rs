@@ -166,12 +166,42 @@ impl WebClient {
         let status = response.status();
         let retry_after = response::retry_after(response.headers());
         response::check_status(method, status, retry_after)?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ApiError::transport(method, e))?;
+        let body = read_capped(method, response).await?;
         response::decode(method, &body, retry_after)
     }
+}
+
+/// Largest Web API answer read. Slack's biggest pages (a page of users
+/// with their profiles, of messages) are a few hundred KiB; anything far
+/// larger is not Slack, and reading it whole could exhaust the host.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Reads an answer's body, refusing one larger than [`MAX_RESPONSE_BYTES`]
+/// (by its declared length when it has one, else as it arrives).
+async fn read_capped(
+    method: &'static str,
+    mut response: reqwest::Response,
+) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::Decode {
+        method,
+        message: format!("answer larger than {MAX_RESPONSE_BYTES} bytes"),
+    };
+    let declared = response.content_length().unwrap_or(0);
+    if declared > MAX_RESPONSE_BYTES as u64 {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ApiError::transport(method, e))?
+    {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Whether `url` points at this machine, so proxies must be bypassed.

@@ -829,3 +829,14 @@ async fn client_debug_holds_no_token() {
     client.auth_test(&token()).await.expect("auth ok");
     assert!(!format!("{client:?}").contains(TOKEN));
 }
+
+#[tokio::test]
+async fn an_answer_larger_than_the_cap_is_refused_not_read_whole() {
+    let padding = "x".repeat(super::client::MAX_RESPONSE_BYTES);
+    let huge = format!(r#"{{"ok":true,"url":"ws://x","pad":"{padding}"}}"#);
+    let error = auth_test_error(Reply::raw(StatusCode::OK, &huge)).await;
+    assert!(
+        matches!(&error, ApiError::Decode { message, .. } if message.contains("larger than")),
+        "{error:?}"
+    );
+}
