@@ -31,6 +31,14 @@ function call(name, fn, ...args) {
   }
 }
 
+/**
+ * How the toolchain passes WIT `s64`: componentize-js (StarlingMonkey) as a
+ * BigInt, componentize-qjs (QuickJS) as a number; the wrong one traps. The
+ * engines differ in web APIs too: StarlingMonkey has TextEncoder, QuickJS
+ * does not.
+ */
+const S64 = typeof TextEncoder === "function" ? BigInt : Number;
+
 export function orNull(value) {
   return value === undefined ? null : value;
 }
@@ -101,7 +109,7 @@ export const kv = {
     return { keys: page.keys, next: orNull(page.next) };
   },
   /** Add `delta` to the integer under `key` (missing counts as 0), atomically; returns the sum. */
-  increment: (key, delta = 1) => Number(call("kv.increment", wkv.increment, key, BigInt(delta))),
+  increment: (key, delta = 1) => Number(call("kv.increment", wkv.increment, key, S64(delta))),
   /**
    * Set `key` to `next` (bytes or a string; null deletes) only if it now
    * holds `expected` (null: absent); returns whether it did.

@@ -148,6 +148,8 @@ count
 page
 /status
 ";
+// Each script line takes a second of the script's clock (`LINE_PACE`),
+// so the tick due 5 s after the last `/wait` fires as the session ends.
 
 const SDK_TRANSCRIPT: &str = "\
 [#random] bot: tick 1 héllo ✓
@@ -173,6 +175,7 @@ const SDK_TRANSCRIPT: &str = "\
 [#general] alice: page
 [#general] bot: flag next=flag
 [host] ! bot running
+[#random] bot: tick 5 héllo ✓
 ";
 
 #[tokio::test(start_paused = true)]

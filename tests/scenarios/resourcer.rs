@@ -301,7 +301,8 @@ async fn a_slow_team_does_not_hold_up_another_resource() {
         bothost_tests::fake_slack::Fault::Slow(Duration::from_secs(3600)),
     );
     world.sim.add("r-1", resource(&World::ws("T1"), &[]));
-    world.env.slack.wait_calls("auth.test", 1).await;
+    // T1's token check is held by Slack before T2 is announced.
+    world.env.slack.wait_faults_taken("auth.test").await;
     world.sim.add("r-2", resource(&World::ws("T2"), &[]));
     // T2 is served while T1's add still waits on Slack: messages about
     // different resources do not queue behind each other.

@@ -21,7 +21,7 @@ async fn serves_the_config_file_until_stopped() {
         &config,
         format!(
             "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
-             [[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\n",
+             [storage]\npath = \":memory:\"\n\n[[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\n",
             cache = dir.join("cache").display(),
             base = slack.base_url(),
             bot = guests::ECHO,
@@ -90,7 +90,7 @@ async fn an_admin_address_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr");
     let config = format!(
-        "[runtime]\nmax_teams = 2\n\n[admin]\nbind = \"{addr}\"\ntoken_env = \"ADMIN_T\"\n"
+        "[runtime]\nmax_teams = 2\n\n[storage]\npath = \":memory:\"\n\n[admin]\nbind = \"{addr}\"\ntoken_env = \"ADMIN_T\"\n"
     );
     let env: EnvLookup = Arc::new(|var: &str| (var == "ADMIN_T").then(|| "admin".to_owned()));
     assert_eq!(

@@ -161,6 +161,36 @@ impl FakeSlack {
             .push_back(fault);
     }
 
+    /// Waits until every fault queued for `method` has been taken by a
+    /// call: the call has arrived (a [`Fault::Slow`] one is now being
+    /// held).
+    ///
+    /// # Panics
+    /// After 10 s (wall clock).
+    pub async fn wait_faults_taken(&self, method: &str) {
+        wait_for(
+            &self.shared,
+            &format!("the faults queued for {method} to be taken"),
+            |inner| {
+                format!(
+                    "still queued: {}",
+                    inner
+                        .faults
+                        .get(method)
+                        .map_or(0, std::collections::VecDeque::len)
+                )
+            },
+            |inner| {
+                inner
+                    .faults
+                    .get(method)
+                    .is_none_or(std::collections::VecDeque::is_empty)
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+
     /// Revokes `token`: later calls with it get `token_revoked`, its unused
     /// WebSocket URLs stop working, and sockets opened with it (RTM for a
     /// bot token, Socket Mode for an app token) are closed with code 1000.

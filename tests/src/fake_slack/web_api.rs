@@ -63,6 +63,8 @@ pub(crate) async fn handle(
         .get_mut(&method)
         .and_then(std::collections::VecDeque::pop_front);
     if let Some(fault) = fault {
+        // Whoever waits for the fault to be taken learns the call arrived.
+        shared.notify();
         match fault.apply() {
             Applied::Replace(response) => {
                 let team = team_of(&shared, request.token.as_deref());
