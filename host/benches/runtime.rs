@@ -160,6 +160,7 @@ fn runtime_config(teams: u32, bot: Subject) -> RuntimeConfig {
             mailbox: 4096,
             ..BotLimits::default()
         },
+        compile_worker: None,
     }
 }
 

@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// Limits applied to every bot instance. Deserialised from the `[limits]`
 /// section of the config file; every field has a safe default.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// (Serialised only to hand the compile worker the same limits.)
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BotLimits {
     /// Linear memory per instance, in bytes (all memories of a component).
@@ -68,7 +69,7 @@ pub struct BotLimits {
 }
 
 /// Bounds on a component's code, checked before compiling it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CompileLimits {
     /// Functions in all its core modules together.
@@ -84,6 +85,10 @@ pub struct CompileLimits {
     pub timeout_secs: u64,
     /// Compilations at once; the rest wait (cached bots never compile).
     pub concurrency: usize,
+    /// Memory a compilation may use, in bytes, when components are
+    /// compiled in a child process (`bothost serve` and `bothost local`
+    /// with a compile cache): past it the component is refused.
+    pub memory_bytes: u64,
 }
 
 impl Default for CompileLimits {
@@ -95,6 +100,7 @@ impl Default for CompileLimits {
             max_function_bytes: 4 * 1024 * 1024,
             timeout_secs: 60,
             concurrency: 1,
+            memory_bytes: 4 * 1024 * 1024 * 1024,
         }
     }
 }

@@ -110,12 +110,16 @@ pub struct ServeOptions {
     /// How often to log the INFO summary of teams and reconnects; `None`
     /// turns it off.
     pub summary_every: Option<Duration>,
+    /// The `bothost` binary, to compile components in a child process
+    /// under a memory ceiling (`bothost serve` sets it to itself).
+    pub compile_worker: Option<PathBuf>,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         Self {
             summary_every: Some(crate::summary::DEFAULT_EVERY),
+            compile_worker: None,
         }
     }
 }
@@ -153,6 +157,7 @@ pub async fn serve(
         max_teams: config.runtime.max_teams,
         cache_dir: config.runtime.cache_dir.clone().or_else(default_cache_dir),
         limits: config.limits.clone(),
+        compile_worker: options.compile_worker.clone(),
     };
     let mut builder = HostBuilder::slack(runtime, config.slack.api_base.clone(), Tuning::default());
     if let Some(storage) = storage {

@@ -227,6 +227,7 @@ fn run_serve(args: &ServeArgs) -> Result<(), CliError> {
             std::sync::Arc::new(|var: &str| std::env::var(var).ok());
         let options = ServeOptions {
             summary_every: (args.summary_secs > 0).then(|| Duration::from_secs(args.summary_secs)),
+            compile_worker: std::env::current_exe().ok(),
         };
         crate::serve::serve(&args.config, env, &options, stop_signal()).await?;
         Ok(())
@@ -310,6 +311,8 @@ fn run_local(args: LocalArgs) -> Result<(), CliError> {
         } else {
             args.cache_dir.or_else(crate::serve::default_cache_dir)
         },
+        // Components not yet cached compile in a child under a ceiling.
+        compile_worker: std::env::current_exe().ok(),
         ..RuntimeConfig::default()
     };
     // Opened before any runtime exists: it reads the key file and opens

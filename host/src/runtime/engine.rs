@@ -28,6 +28,11 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Limits applied to every bot.
     pub limits: BotLimits,
+    /// The `bothost` binary, to compile components not yet cached in a
+    /// child process under a memory and CPU ceiling (see
+    /// [`worker`](super::worker)); `None` compiles in this process. Needs
+    /// `cache_dir`.
+    pub compile_worker: Option<PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -36,6 +41,7 @@ impl Default for RuntimeConfig {
             max_teams: 1000,
             cache_dir: None,
             limits: BotLimits::default(),
+            compile_worker: None,
         }
     }
 }

@@ -19,6 +19,7 @@ mod output;
 mod preflight;
 mod stamp;
 mod store;
+pub mod worker;
 mod world;
 
 use std::collections::HashMap;
@@ -52,6 +53,8 @@ pub struct BotRuntime<W: World> {
     /// Compilations at once (`limits.compile.concurrency`).
     compiles: Arc<tokio::sync::Semaphore>,
     stamps: stamp::Stamps,
+    /// Compiles components not yet cached in a child process, when set.
+    worker: Option<worker::Worker>,
     // Dropped last: stops the epoch thread.
     _ticker: EpochTicker,
 }
@@ -87,6 +90,7 @@ impl<W: World> BotRuntime<W> {
                 config.limits.compile.concurrency.max(1),
             )),
             stamps: stamp::Stamps::default(),
+            worker: worker::Worker::of(config),
             _ticker: ticker,
         })
     }
@@ -159,9 +163,15 @@ impl<W: World> BotRuntime<W> {
         let (engine, linker, owned_path) =
             (self.engine.clone(), self.linker.clone(), path.to_path_buf());
         let limits = self.limits.compile.clone();
+        let worker = self.worker.clone();
         let compile = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             preflight::check(&owned_path, &bytes, &limits)?;
+            if let Some(worker) = worker {
+                // Compiled under a ceiling into the shared cache first: the
+                // compile below is then a cache hit.
+                worker.compile(&owned_path, &bytes)?;
+            }
             compiled::compile::<W>(&engine, &linker, &owned_path, &bytes)
         });
         let secs = self.limits.compile.timeout_secs;
