@@ -286,3 +286,62 @@ fn sigkill_in_a_stream_of_writes_loses_no_acknowledged_write() {
         );
     }
 }
+
+/// `bothost serve` (the real binary) with one teams-file team on the fake
+/// Slack and its database in `dir`.
+fn spawn_serve(config: &Path) -> std::process::Child {
+    std::process::Command::new(bothost_binary())
+        .args(["serve", "--config"])
+        .arg(config)
+        .env("T1_TOKEN", "xoxb-T1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("bothost serve starts")
+}
+
+#[tokio::test]
+async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
+    use bothost_tests::fake_slack::{FakeSlack, Workspace};
+
+    let slack = FakeSlack::start().await;
+    slack.add_workspace(Workspace::new("T1", "xoxb-T1"));
+    let dir = db_dir("serve-kill9");
+    let config = dir.join("bothost.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
+             [storage]\npath = \"{db}\"\n\n\
+             [[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\n",
+            cache = dir.join("cache").display(),
+            base = slack.base_url(),
+            db = dir.join("bothost.db").display(),
+            bot = guests::COUNTER,
+        ),
+    )
+    .expect("config");
+    let mut serve = spawn_serve(&config);
+    slack.wait_rtm_connected("T1", 1).await;
+    for _ in 0..5 {
+        slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "hello");
+    }
+    slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "!count");
+    assert_eq!(slack.wait_posts(1).await[0].text, "count: 6");
+    // No shutdown, no flush: the process is gone at once.
+    serve.kill().expect("SIGKILL");
+    let _ = serve.wait();
+
+    let mut serve = spawn_serve(&config);
+    slack.wait_rtm_connected("T1", 2).await;
+    slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "!count");
+    assert_eq!(
+        slack.wait_posts(2).await[1].text,
+        "count: 7",
+        "the restarted serve resumed T1 with every write its bot was told had succeeded"
+    );
+    serve.kill().expect("SIGKILL");
+    let _ = serve.wait();
+    slack.shutdown().await;
+}
