@@ -301,13 +301,14 @@ fn spawn_serve(config: &Path) -> std::process::Child {
         .expect("bothost serve starts")
 }
 
-#[tokio::test]
-async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
+/// A fake Slack with workspace T1 and a config serving it with `bot` from
+/// the teams file, its database in a fresh directory.
+async fn serve_world(test: &str, bot: &str) -> (bothost_tests::fake_slack::FakeSlack, PathBuf) {
     use bothost_tests::fake_slack::{FakeSlack, Workspace};
 
     let slack = FakeSlack::start().await;
     slack.add_workspace(Workspace::new("T1", "xoxb-T1"));
-    let dir = db_dir("serve-kill9");
+    let dir = db_dir(test);
     let config = dir.join("bothost.toml");
     std::fs::write(
         &config,
@@ -318,10 +319,17 @@ async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
             cache = dir.join("cache").display(),
             base = slack.base_url(),
             db = dir.join("bothost.db").display(),
-            bot = guests::COUNTER,
         ),
     )
     .expect("config");
+    (slack, config)
+}
+
+#[tokio::test]
+async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
+    use bothost_tests::fake_slack::{FakeSlack, Workspace};
+
+    let (slack, config) = serve_world("serve-kill9", guests::COUNTER).await;
     let mut serve = spawn_serve(&config);
     slack.wait_rtm_connected("T1", 1).await;
     for _ in 0..5 {
@@ -340,6 +348,30 @@ async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
         slack.wait_posts(2).await[1].text,
         "count: 7",
         "the restarted serve resumed T1 with every write its bot was told had succeeded"
+    );
+    serve.kill().expect("SIGKILL");
+    let _ = serve.wait();
+    slack.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_serve_killed_with_sigkill_keeps_its_team_s_timer() {
+    let (slack, config) = serve_world("serve-kill9-timer", guests::TRAPPER).await;
+    let mut serve = spawn_serve(&config);
+    slack.wait_rtm_connected("T1", 1).await;
+    slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "remind 3");
+    assert_eq!(slack.wait_posts(1).await[0].text, "reminder set");
+    // Killed long before the reminder is due.
+    serve.kill().expect("SIGKILL");
+    let _ = serve.wait();
+    assert_eq!(slack.posts().len(), 1, "not fired before the kill");
+
+    let mut serve = spawn_serve(&config);
+    slack.wait_rtm_connected("T1", 2).await;
+    assert_eq!(
+        slack.wait_posts(2).await[1].text,
+        "reminder",
+        "the stored one-shot timer fired in the restarted serve"
     );
     serve.kill().expect("SIGKILL");
     let _ = serve.wait();
