@@ -327,8 +327,6 @@ async fn serve_world(test: &str, bot: &str) -> (bothost_tests::fake_slack::FakeS
 
 #[tokio::test]
 async fn a_serve_killed_with_sigkill_resumes_its_team_with_its_state() {
-    use bothost_tests::fake_slack::{FakeSlack, Workspace};
-
     let (slack, config) = serve_world("serve-kill9", guests::COUNTER).await;
     let mut serve = spawn_serve(&config);
     slack.wait_rtm_connected("T1", 1).await;
