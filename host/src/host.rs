@@ -547,7 +547,8 @@ impl Host {
 
     /// The one shutdown sequence: sources stop (no new teams), every team
     /// stops (each bot gets its `shutdown`, each link closes), the Socket
-    /// Mode apps close, then every remaining task is awaited.
+    /// Mode apps close, every remaining task is awaited, and the storage
+    /// commits what is queued and closes.
     pub async fn close(&self) {
         self.sources.cancel();
         self.teams.shutdown().await;
@@ -555,5 +556,7 @@ impl Host {
             hub.close().await;
         }
         self.shutdown.close().await;
+        // Last: every team's final writes (its bot's `shutdown`) are in.
+        self.storage.close().await;
     }
 }

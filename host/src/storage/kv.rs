@@ -300,6 +300,10 @@ pub trait KvStore: Send + Sync + 'static {
     /// Purges every team retired with `until <= now` (kv and timers);
     /// returns how many teams.
     async fn purge_expired(&self, now: SystemTime) -> Result<usize, StorageError>;
+    /// Finishes what is queued and closes the store (for the embedded
+    /// database: every port over it, which share one writer); calls after
+    /// it answer [`StorageError::Unavailable`]. Nothing to do in memory.
+    async fn close(&self) {}
 }
 
 #[cfg(test)]

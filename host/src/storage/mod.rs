@@ -54,6 +54,12 @@ impl Storage {
         }
     }
 
+    /// Finishes queued writes and closes the database, without a blocking
+    /// join later when the last handle drops (see [`KvStore::close`]).
+    pub async fn close(&self) {
+        self.kv.close().await;
+    }
+
     /// Opens (creating if needed, parent directories too) the SQLite
     /// database at `path`, or an in-memory one for `":memory:"`. Blocks
     /// while it opens: call it before serving.

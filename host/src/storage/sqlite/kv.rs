@@ -190,6 +190,10 @@ impl KvStore for SqliteKv {
             .await
     }
 
+    async fn close(&self) {
+        self.0.writer.close().await;
+    }
+
     async fn purge_expired(&self, now: SystemTime) -> Result<usize, StorageError> {
         let cache = self.0.cache.clone();
         let now = to_unix_ms(now);
