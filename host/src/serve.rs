@@ -94,14 +94,30 @@ pub async fn open_storage(
     let key_env = section.key_env.clone();
     let env = env.clone();
     let opened = tokio::task::spawn_blocking(move || {
-        let key = StorageKey::load(key_env.as_deref(), &|v: &str| env(v), &path)?;
-        let storage = Storage::open(&path, key, quota)?;
-        tracing::info!(path = %path.display(), "storage opened");
-        Ok::<_, StorageOpenError>(storage)
+        open_database(&path, key_env.as_deref(), &|v: &str| env(v), quota)
     })
     .await
     .map_err(|e| ServeError::StorageTask(e.to_string()))??;
     Ok(Some(opened))
+}
+
+/// Loads the key (from `key_env`, else the key file beside the database)
+/// and opens the database at `path`. Blocking: `serve` runs it on a
+/// blocking thread, `bothost local --state` before its runtime starts.
+///
+/// # Errors
+/// A missing or malformed key, a wrong key, a database that cannot be
+/// opened.
+pub fn open_database(
+    path: &Path,
+    key_env: Option<&str>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+    quota: StorageQuota,
+) -> Result<Storage, StorageOpenError> {
+    let key = StorageKey::load(key_env, env, path)?;
+    let storage = Storage::open(path, key, quota)?;
+    tracing::info!(path = %path.display(), "storage opened");
+    Ok(storage)
 }
 
 /// What the command line adds to the config file.

@@ -11,7 +11,7 @@ use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::spec::{TeamSource, TeamSpec};
 use bothost::storage::{Storage, StorageKey, StorageQuota};
-use bothost_tests::{Harness, config_of, guests, team_ids};
+use bothost_tests::{Harness, config_of, guests, serve_config, team_ids};
 
 const TOKEN: &str = "xoxb-durable-secret-token-0123456789";
 
@@ -312,14 +312,7 @@ async fn serve_world(test: &str, bot: &str) -> (bothost_tests::fake_slack::FakeS
     let config = dir.join("bothost.toml");
     std::fs::write(
         &config,
-        format!(
-            "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
-             [storage]\npath = \"{db}\"\n\n\
-             [[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\n",
-            cache = dir.join("cache").display(),
-            base = slack.base_url(),
-            db = dir.join("bothost.db").display(),
-        ),
+        serve_config(&slack.base_url(), &dir, &[("T1", bot)]),
     )
     .expect("config");
     (slack, config)

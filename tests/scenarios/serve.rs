@@ -6,7 +6,7 @@ use std::sync::Arc;
 use bothost::serve::ServeOptions;
 use bothost::sources::EnvLookup;
 use bothost_tests::fake_slack::{FakeSlack, Workspace};
-use bothost_tests::guests;
+use bothost_tests::{guests, serve_config};
 use tokio::sync::oneshot;
 
 #[tokio::test]
@@ -99,24 +99,6 @@ async fn an_admin_address_in_use_is_named() {
     );
 }
 
-/// A config serving `teams` (id, bot) from the file, with its database at
-/// `db`.
-fn durable_config(slack: &FakeSlack, dir: &std::path::Path, teams: &[(&str, &str)]) -> String {
-    let mut text = format!(
-        "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{base}\"\n\n\
-         [storage]\npath = \"{db}\"\n\n",
-        cache = dir.join("cache").display(),
-        base = slack.base_url(),
-        db = dir.join("bothost.db").display(),
-    );
-    for (id, bot) in teams {
-        text.push_str(&format!(
-            "[[teams]]\nid = \"{id}\"\nbot = \"{bot}\"\ntoken_env = \"{id}_TOKEN\"\n\n"
-        ));
-    }
-    text
-}
-
 /// Runs `serve` on `config` until the returned sender is dropped or fired.
 fn serve_in_background(
     config: std::path::PathBuf,
@@ -152,7 +134,7 @@ async fn a_restarted_serve_resumes_its_teams_with_their_state() {
     std::fs::create_dir_all(&dir).expect("dir");
     let config = dir.join("bothost.toml");
     let both = [("T1", guests::COUNTER), ("T2", guests::COUNTER)];
-    std::fs::write(&config, durable_config(&slack, &dir, &both)).expect("config");
+    std::fs::write(&config, serve_config(&slack.base_url(), &dir, &both)).expect("config");
 
     let (stop, server) = serve_in_background(config.clone());
     slack.wait_rtm_connected("T1", 1).await;
@@ -169,7 +151,7 @@ async fn a_restarted_serve_resumes_its_teams_with_their_state() {
         .expect("first serve stopped cleanly");
 
     // While the host was down, T2 left the file.
-    std::fs::write(&config, durable_config(&slack, &dir, &both[..1])).expect("config");
+    std::fs::write(&config, serve_config(&slack.base_url(), &dir, &both[..1])).expect("config");
     let (stop, server) = serve_in_background(config);
     slack.wait_rtm_connected("T1", 2).await;
     slack.rtm_message("T1", "CT1GENERAL", "UT1ALICE", "!count");
@@ -193,4 +175,57 @@ async fn a_restarted_serve_resumes_its_teams_with_their_state() {
         .expect("join")
         .expect("second serve stopped cleanly");
     slack.shutdown().await;
+}
+
+#[tokio::test]
+async fn storage_errors_are_clear_before_anything_starts() {
+    let dir = std::env::temp_dir().join(format!("bothost-serve-storage-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("bothost.db");
+    let config = format!(
+        "[storage]\npath = \"{}\"\nkey_env = \"NOPE_KEY\"\n",
+        db.display()
+    );
+    assert_eq!(
+        serve_error("storage-key-env", &config).await,
+        "environment variable NOPE_KEY (the storage key) is not set"
+    );
+    let env: EnvLookup = Arc::new(|var: &str| (var == "BAD_KEY").then(|| "not-a-key".to_owned()));
+    let config = format!(
+        "[storage]\npath = \"{}\"\nkey_env = \"BAD_KEY\"\n",
+        db.display()
+    );
+    assert!(
+        serve_error_with("storage-bad-key", &config, env)
+            .await
+            .contains("does not hold a storage key"),
+        "a malformed key is named, never printed"
+    );
+    // No [storage] path and no HOME or XDG_DATA_HOME to put the default in.
+    assert_eq!(
+        serve_error("storage-no-home", "[runtime]\nmax_teams = 2\n").await,
+        "storage: no data directory (neither XDG_DATA_HOME nor HOME is set); set [storage] path"
+    );
+    // A database created with one key refuses another.
+    let first: EnvLookup = Arc::new(|var: &str| (var == "KEY").then(|| "11".repeat(32)));
+    let config = format!(
+        "[storage]\npath = \"{}\"\nkey_env = \"KEY\"\n",
+        db.display()
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    drop(stop);
+    let path = dir.join("first.toml");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(&path, &config).expect("config");
+    bothost::serve::serve(&path, first, &ServeOptions::default(), async {
+        let _ = stopped.await;
+    })
+    .await
+    .expect("the first start creates the database");
+    let second: EnvLookup = Arc::new(|var: &str| (var == "KEY").then(|| "22".repeat(32)));
+    let refused = serve_error_with("storage-wrong-key", &config, second).await;
+    assert!(
+        refused.starts_with("the storage key does not open"),
+        "{refused}"
+    );
 }

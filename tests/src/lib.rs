@@ -25,6 +25,24 @@ pub use bothost_guests::foreign;
 pub mod fake_slack;
 pub mod slack_env;
 
+/// A `bothost serve` config for the Slack API at `api_base`, serving
+/// `teams` (id, bot) from the file (each token in `<id>_TOKEN`), with its
+/// compile cache and its database (`bothost.db`) in `dir`.
+pub fn serve_config(api_base: &str, dir: &Path, teams: &[(&str, &str)]) -> String {
+    let mut text = format!(
+        "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n[slack]\napi_base = \"{api_base}\"\n\n\
+         [storage]\npath = \"{db}\"\n\n",
+        cache = dir.join("cache").display(),
+        db = dir.join("bothost.db").display(),
+    );
+    for (id, bot) in teams {
+        text.push_str(&format!(
+            "[[teams]]\nid = \"{id}\"\nbot = \"{bot}\"\ntoken_env = \"{id}_TOKEN\"\n\n"
+        ));
+    }
+    text
+}
+
 /// The ids of the teams `host` serves, sorted.
 pub fn team_ids(host: &Host) -> Vec<String> {
     host.teams().iter().map(|t| t.id.to_string()).collect()

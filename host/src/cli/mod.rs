@@ -17,7 +17,7 @@ use crate::local_mode::{self, LocalSession, SessionError};
 use crate::runtime::RuntimeConfig;
 use crate::secret::Secret;
 use crate::serve::ServeOptions;
-use crate::storage::{Storage, StorageKey, StorageQuota};
+use crate::storage::{Storage, StorageQuota};
 use logging::{LogError, LogFormat};
 use status::StatusError;
 
@@ -367,8 +367,7 @@ fn open_local_state(
 ) -> Result<Option<Storage>, CliError> {
     let Some(path) = path else { return Ok(None) };
     let env = |v: &str| std::env::var(v).ok();
-    let key = StorageKey::load(None, &env, path).map_err(crate::serve::ServeError::from)?;
-    let storage = Storage::open(path, key, StorageQuota::from(limits))
+    let storage = crate::serve::open_database(path, None, &env, StorageQuota::from(limits))
         .map_err(crate::serve::ServeError::from)?;
     Ok(Some(storage))
 }

@@ -17,9 +17,9 @@ use crate::limits::BotLimits;
 /// would cost the host many times the quota.
 pub const ENTRY_OVERHEAD: u64 = 64;
 
-/// Most keys one `list-keys` call returns (the bot contract's call has no
-/// cursor yet: a bot with more keys under a prefix sees the first this
-/// many, in order). [`KvStore::list_keys_page`] pages through the rest.
+/// Most keys one `list-keys` or `list-keys-page` call returns: `list-keys`
+/// (no cursor) gives the first this many, in order;
+/// [`KvStore::list_keys_page`] pages through the rest.
 pub const MAX_LIST_KEYS: usize = 1_000;
 
 /// Per-team storage limits.
@@ -263,8 +263,8 @@ pub trait KvStore: Send + Sync + 'static {
     }
     /// Keys with `prefix` that sort after `after` (from the first when
     /// `None`), at most `limit` of them (clamped to 1..=[`MAX_LIST_KEYS`]),
-    /// with the cursor of the next page. For the paged `list-keys` of a
-    /// future contract version.
+    /// with the cursor of the next page: what the contract's
+    /// `list-keys-page` returns.
     async fn list_keys_page(
         &self,
         team: &TeamId,
