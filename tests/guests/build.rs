@@ -63,6 +63,11 @@ const GUESTS: &[(&str, &str, &str)] = &[
         "Fixture bot built against the released `bothost:bot@0.2.0` contract, without the SDK (`tests/fixtures/world-0-2-0`).",
     ),
     (
+        "WORLD_0_1_0",
+        "world-0-1-0",
+        "Fixture bot built against the first released contract, `bothost:bot@0.1.0` (world-level exports), without the SDK (`tests/fixtures/world-0-1-0`).",
+    ),
+    (
         "HOSTILE",
         "hostile",
         "Fixture written to hurt the host and its neighbours, one attack per config key or message (`tests/fixtures/hostile`).",

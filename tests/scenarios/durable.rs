@@ -185,6 +185,30 @@ async fn a_bot_built_for_0_2_0_runs_on_this_host() {
     host.close().await;
 }
 
+#[tokio::test]
+async fn a_bot_built_for_0_1_0_keeps_its_state_across_a_restart() {
+    let db = db_dir("first-world").join("bothost.db");
+    let first = start(&db).await;
+    first
+        .host
+        .try_add(admin_team("T1", guests::WORLD_0_1_0))
+        .await
+        .expect("a 0.1.0 bot loads and starts");
+    assert_eq!(
+        last(&first.say("T1", "alice", "#general", "count").await),
+        "[#general] bot: 0.1.0 count 1"
+    );
+    first.close().await;
+
+    let second = start(&db).await;
+    assert_eq!(
+        last(&second.say("T1", "alice", "#general", "count").await),
+        "[#general] bot: 0.1.0 count 2",
+        "resumed with its state"
+    );
+    second.close().await;
+}
+
 /// The `bothost` binary cargo built beside this test binary (`cargo test`
 /// builds the host's binary for its own integration tests).
 fn bothost_binary() -> PathBuf {

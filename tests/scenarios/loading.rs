@@ -68,25 +68,50 @@ async fn a_component_for_another_world_names_what_is_missing() {
 }
 
 #[tokio::test]
-async fn a_component_for_another_wit_version_names_both_versions() {
+async fn a_component_for_another_wit_version_names_what_is_served() {
     let host = Harness::new();
-    // What a bot built against the 0.1.0 contract looks like from outside:
-    // it imports the same interfaces at the old version.
+    // What a bot built against a contract this host never served looks
+    // like from outside: it imports the same interfaces at that version.
     let component = wat::parse_str(
         r#"(component
-            (import "bothost:bot/log@0.1.0" (instance
+            (import "bothost:bot/log@0.3.0" (instance
                 (export "log" (func (param "message" string)))))
         )"#,
     )
     .expect("wat");
-    let path = temp_file("old-version.wasm", &component);
+    let path = temp_file("other-version.wasm", &component);
     let err = load_error(&host, path.to_str().expect("utf-8")).await;
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
         text.contains(
-            "built for bothost:bot@0.1.0; this host serves bothost:bot@0.2.1 (and the 0.2 versions before it)"
+            "built for bothost:bot@0.3.0; this host serves bothost:bot@0.2.1 (and the 0.2 versions before it) and bothost:bot@0.1.0"
         ),
+        "{text}"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_0_1_0_component_missing_an_export_is_told_which() {
+    let host = Harness::new();
+    let component = wat::parse_str(
+        r#"(component
+            (import "bothost:bot/log@0.1.0" (instance
+                (export "log" (func (param "message" string)))))
+            (core module $m (func (export "init")))
+            (core instance $i (instantiate $m))
+            (func $init (canon lift (core func $i "init")))
+            (export "init" (func $init))
+        )"#,
+    )
+    .expect("wat");
+    let path = temp_file("old-partial.wasm", &component);
+    let err = load_error(&host, path.to_str().expect("utf-8")).await;
+    let text = err.to_string();
+    assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
+    assert!(
+        text.contains("missing exports: reconfigure, on-event, on-timer, shutdown"),
         "{text}"
     );
     host.close().await;

@@ -18,3 +18,4 @@ mod serve;
 mod slack;
 mod slack_connect;
 mod sources;
+mod versions;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::world::BotWorld;
+use super::world::{BotWorld, Exports};
 use super::{Capabilities, TimerSet, convert};
 use crate::bot_config::BotConfig;
 use crate::event::Event;
@@ -44,10 +44,16 @@ pub struct Bot {
 macro_rules! handler_call {
     ($bot:expr, $method:ident $(, $arg:expr)*) => {{
         let call = $bot.instance.begin()?;
-        let answer = call
-            .guard
-            .run(call.exports.bothost_bot_handler().$method(call.store $(, $arg)*))
-            .await?;
+        let answer = match call.exports {
+            Exports::Current(exports) => {
+                call.guard
+                    .run(exports.bothost_bot_handler().$method(call.store $(, $arg)*))
+                    .await?
+            }
+            Exports::Legacy(exports) => {
+                call.guard.run(exports.$method(call.store $(, $arg)*)).await?
+            }
+        };
         Ok(answer.map_err(convert::bot_error))
     }};
 }
@@ -126,9 +132,14 @@ impl Bot {
     /// A trap or timeout during `shutdown`.
     pub async fn shutdown(&mut self, grace: Duration) -> Result<(), CallError> {
         let call = self.instance.begin()?;
-        call.guard
-            .within(grace)
-            .run(call.exports.bothost_bot_handler().call_shutdown(call.store))
-            .await
+        let guard = call.guard.within(grace);
+        match call.exports {
+            Exports::Current(exports) => {
+                guard
+                    .run(exports.bothost_bot_handler().call_shutdown(call.store))
+                    .await
+            }
+            Exports::Legacy(exports) => guard.run(exports.call_shutdown(call.store)).await,
+        }
     }
 }

@@ -11,6 +11,7 @@ mod bot;
 mod chat;
 mod convert;
 mod kv;
+mod legacy;
 mod log;
 mod post_budget;
 mod timer_set;

@@ -9,7 +9,7 @@ use wasmtime::component::{Component, Linker};
 
 use super::error::RuntimeError;
 use super::store::StoreData;
-use super::world::World;
+use super::world::{Generation, World};
 
 /// The content hash of a component: two teams with the same hash share one
 /// compiled bot, and an update whose hash is unchanged keeps the instance.
@@ -38,6 +38,7 @@ pub struct CompiledBot<W: World> {
     pub(super) pre: W::Pre,
     pub(super) engine: Engine,
     digest: BotDigest,
+    contract: String,
     path: PathBuf,
 }
 
@@ -57,6 +58,12 @@ impl<W: World> CompiledBot<W> {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The version of the world's package the component was built for:
+    /// the newest it names, or its generation's when it names none.
+    pub fn contract(&self) -> &str {
+        &self.contract
     }
 }
 
@@ -86,30 +93,37 @@ pub(super) fn compile<W: World>(
         path: path.to_path_buf(),
         reason: format!("{e:#}"),
     })?;
-    check_world::<W>(engine, &component).map_err(|reason| RuntimeError::WrongWorld {
-        path: path.to_path_buf(),
-        world: W::NAME,
-        reason,
-    })?;
+    let (generation, contract) =
+        check_world::<W>(engine, &component).map_err(|reason| RuntimeError::WrongWorld {
+            path: path.to_path_buf(),
+            world: W::NAME,
+            reason,
+        })?;
     let wrong_world = |e: wasmtime::Error| RuntimeError::WrongWorld {
         path: path.to_path_buf(),
         world: W::NAME,
         reason: format!("{e:#}"),
     };
     let instance_pre = linker.instantiate_pre(&component).map_err(wrong_world)?;
-    let pre = W::prepare(instance_pre).map_err(wrong_world)?;
+    let pre = W::prepare(instance_pre, generation).map_err(wrong_world)?;
     Ok(CompiledBot {
         pre,
         engine: engine.clone(),
         digest,
+        contract,
         path: path.to_path_buf(),
     })
 }
 
 /// Names what is missing or unexpected, before wasmtime's more technical
-/// type check runs. A component built for another version of the world's
-/// package gets only that said: everything else follows from it.
-fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), String> {
+/// type check runs, and finds the generation of the world the component was
+/// built for (its index in [`World::GENERATIONS`]). A component built for
+/// a version of the world's package this host does not serve gets only
+/// that said: everything else follows from it.
+fn check_world<W: World>(
+    engine: &Engine,
+    component: &Component,
+) -> Result<(usize, String), String> {
     let ty = component.component_type();
     let names = ty
         .imports(engine)
@@ -117,13 +131,9 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
         .map(|(name, _)| name);
     if let Some(other) = other_versions::<W>(names).first() {
         return Err(format!(
-            "built for {}@{other}; this host serves {}@{} (and the {} versions before it)",
+            "built for {}@{other}; this host serves {}",
             W::PACKAGE,
-            W::PACKAGE,
-            W::VERSION,
-            W::VERSION
-                .rsplit_once('.')
-                .map_or(W::VERSION, |(line, _)| line),
+            served::<W>()
         ));
     }
     let unexpected: Vec<String> = ty
@@ -137,11 +147,29 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
         .exports(engine)
         .map(|(name, _)| name.to_owned())
         .collect();
-    let missing: Vec<&str> = W::EXPORTS
+    let missing_in = |generation: &Generation| -> Vec<&'static str> {
+        generation
+            .exports
+            .iter()
+            .copied()
+            .filter(|want| {
+                !exports
+                    .iter()
+                    .any(|have| same_item(generation.version, have, want))
+            })
+            .collect()
+    };
+    // The generation whose exports the component has; when none, the one
+    // it has most of (the newest on a tie) names what is missing.
+    let (generation, missing) = W::GENERATIONS
         .iter()
-        .copied()
-        .filter(|want| !exports.iter().any(|have| same_item::<W>(have, want)))
-        .collect();
+        .enumerate()
+        .map(|(index, generation)| (index, missing_in(generation)))
+        .min_by_key(|(index, missing)| {
+            let present = W::GENERATIONS[*index].exports.len() - missing.len();
+            (!missing.is_empty(), std::cmp::Reverse(present), *index)
+        })
+        .ok_or_else(|| format!("{} has no generations", W::NAME))?;
     let mut problems = Vec::new();
     if !missing.is_empty() {
         problems.push(format!("missing exports: {}", missing.join(", ")));
@@ -153,24 +181,76 @@ fn check_world<W: World>(engine: &Engine, component: &Component) -> Result<(), S
         ));
     }
     if problems.is_empty() {
-        Ok(())
+        let named = named_versions::<W>(
+            ty.imports(engine)
+                .chain(ty.exports(engine))
+                .map(|(name, _)| name),
+        );
+        let contract = named
+            .into_iter()
+            .max_by_key(|version| parse_version(version))
+            .unwrap_or(W::GENERATIONS[generation].version);
+        Ok((generation, contract.to_owned()))
     } else {
         Err(problems.join("; "))
     }
 }
 
+/// What this host serves of `W::PACKAGE`, for messages: "bothost:bot@0.2.1
+/// (and the 0.2 versions before it) and bothost:bot@0.1.0".
+fn served<W: World>() -> String {
+    W::GENERATIONS
+        .iter()
+        .map(|generation| {
+            let version = generation.version;
+            match version.rsplit_once('.') {
+                Some((line, patch)) if patch != "0" => {
+                    format!(
+                        "{}@{version} (and the {line} versions before it)",
+                        W::PACKAGE
+                    )
+                }
+                _ => format!("{}@{version}", W::PACKAGE),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
 /// The versions of `W::PACKAGE` that `names` (import and export names such
-/// as `bothost:bot/chat@0.1.0`) refer to and this host cannot serve (see
-/// [`serves`]).
+/// as `bothost:bot/chat@0.1.0`) refer to and no generation of the world
+/// serves (see [`serves`]).
 fn other_versions<'a, W: World>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut versions: Vec<&str> = names
-        .filter_map(|name| name.strip_prefix(W::PACKAGE)?.strip_prefix('/'))
-        .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
-        .filter(|version| !serves(W::VERSION, version))
+    let mut versions: Vec<&str> = named_versions::<W>(names)
+        .into_iter()
+        .filter(|version| {
+            !W::GENERATIONS
+                .iter()
+                .any(|generation| serves(generation.version, version))
+        })
         .collect();
     versions.sort_unstable();
     versions.dedup();
     versions
+}
+
+/// The versions of `W::PACKAGE` that `names` refer to.
+fn named_versions<'a, W: World>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    names
+        .filter_map(|name| name.strip_prefix(W::PACKAGE)?.strip_prefix('/'))
+        .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
+        .collect()
+}
+
+/// `major.minor.patch`, or `None` for anything else.
+fn parse_version(v: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = v.split('.').map(str::parse::<u64>);
+    let version = (
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+        parts.next()?.ok()?,
+    );
+    parts.next().is_none().then_some(version)
 }
 
 /// Whether a host of package version `host` serves a component built for
@@ -179,16 +259,7 @@ fn other_versions<'a, W: World>(names: impl Iterator<Item = &'a str>) -> Vec<&'a
 /// may call what this host lacks. A `0.2.1` host serves `0.2.0` bots: new
 /// minor versions only add.
 fn serves(host: &str, built: &str) -> bool {
-    fn parse(v: &str) -> Option<(u64, u64, u64)> {
-        let mut parts = v.split('.').map(str::parse::<u64>);
-        let version = (
-            parts.next()?.ok()?,
-            parts.next()?.ok()?,
-            parts.next()?.ok()?,
-        );
-        parts.next().is_none().then_some(version)
-    }
-    let (Some(host), Some(built)) = (parse(host), parse(built)) else {
+    let (Some(host), Some(built)) = (parse_version(host), parse_version(built)) else {
         return host == built;
     };
     let same_line = if host.0 == 0 {
@@ -199,11 +270,11 @@ fn serves(host: &str, built: &str) -> bool {
     same_line && built <= host
 }
 
-/// Whether the export `have` is the world's export `want`: the same
-/// interface, of a version this host serves.
-fn same_item<W: World>(have: &str, want: &str) -> bool {
+/// Whether the export `have` is the generation's export `want`: the same
+/// item, of a version the generation (`version`) serves.
+fn same_item(version: &str, have: &str, want: &str) -> bool {
     match (have.split_once('@'), want.split_once('@')) {
-        (Some((have, built)), Some((want, _))) => have == want && serves(W::VERSION, built),
+        (Some((have, built)), Some((want, _))) => have == want && serves(version, built),
         _ => have == want,
     }
 }

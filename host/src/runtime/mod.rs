@@ -36,7 +36,7 @@ pub use error::{CallError, RuntimeError};
 pub use instance::{Call, CallGuard, Instance};
 pub use interrupt::Interrupter;
 pub use store::StoreData;
-pub use world::World;
+pub use world::{Generation, World};
 
 use crate::bot_file::{BotFileError, read_bot_file};
 use crate::ids::TeamId;

@@ -27,15 +27,14 @@ pub trait World: Send + Sync + 'static {
     /// The WIT package the world belongs to, without version
     /// (`"bothost:bot"`).
     const PACKAGE: &'static str;
-    /// The package version this host serves (`"0.2.1"`), and with it every
-    /// earlier version of the same semver line (`0.2.0`): later versions
-    /// only add, and wasmtime links `…@0.2.0` names to `…@0.2.1`
-    /// definitions. A component naming any other version of
-    /// [`World::PACKAGE`] is refused with a message naming both.
-    const VERSION: &'static str;
-    /// Exports every component must have (full names, with version); a
-    /// missing one is named at load.
-    const EXPORTS: &'static [&'static str];
+    /// The versions of [`World::PACKAGE`] this host serves, newest first,
+    /// each with the exports a component built for it has. A generation
+    /// serves its version and every earlier version of the same semver
+    /// line (`0.2.1` serves `0.2.0`): later versions only add, and
+    /// wasmtime links `…@0.2.0` names to `…@0.2.1` definitions. A
+    /// component naming any other version is refused with a message
+    /// naming what is served.
+    const GENERATIONS: &'static [Generation];
     /// Import namespaces the host provides besides `wasi:` (e.g.
     /// `"bothost:bot/"`); anything else is named at load.
     const IMPORTS: &'static [&'static str];
@@ -47,14 +46,31 @@ pub trait World: Send + Sync + 'static {
     fn add_to_linker(linker: &mut Linker<StoreData<Self::Host>>) -> wasmtime::Result<()>;
 
     /// Type-checks a pre-linked component against the world.
+    /// `generation` is the index in [`World::GENERATIONS`] whose exports
+    /// the component has.
     ///
     /// # Errors
     /// When the component's exports do not have the world's types.
-    fn prepare(pre: InstancePre<StoreData<Self::Host>>) -> wasmtime::Result<Self::Pre>;
+    fn prepare(
+        pre: InstancePre<StoreData<Self::Host>>,
+        generation: usize,
+    ) -> wasmtime::Result<Self::Pre>;
 
     /// Instantiates a prepared component in `store`.
     fn instantiate(
         pre: &Self::Pre,
         store: &mut Store<StoreData<Self::Host>>,
     ) -> impl Future<Output = wasmtime::Result<Self::Exports>> + Send;
+}
+
+/// One version line of a world's package, as a component built for it
+/// looks from outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
+    /// The newest version of the line this host serves (`"0.2.1"`).
+    pub version: &'static str,
+    /// Exports every component of this generation must have (full names,
+    /// with version where they are interfaces); a missing one is named at
+    /// load.
+    pub exports: &'static [&'static str],
 }

@@ -93,6 +93,7 @@ impl TeamHandle {
             source: state.spec.source.clone(),
             component: state.spec.bot.display().to_string(),
             digest: state.digest.map(|d| d.short()).unwrap_or_default(),
+            contract: state.contract.clone().unwrap_or_default(),
             bot: state.bot.clone(),
             link: state
                 .link

@@ -126,6 +126,7 @@ impl Teams {
         let (state, state_rx) = watch::channel(TeamState {
             spec: spec.clone(),
             digest: None,
+            contract: None,
             bot: BotStatus::Starting,
             link: None,
         });

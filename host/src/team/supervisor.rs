@@ -77,6 +77,8 @@ pub(super) enum Mail {
 pub(super) struct TeamState {
     pub spec: TeamSpec,
     pub digest: Option<BotDigest>,
+    /// The contract version the component was built for (`"0.1.0"`).
+    pub contract: Option<String>,
     pub bot: BotStatus,
     pub link: Option<watch::Receiver<LinkStatus>>,
 }
@@ -144,7 +146,10 @@ impl Supervisor {
             Ok(compiled) => compiled,
             Err(e) => return Err((e.into(), drive)),
         };
-        state.send_modify(|s| s.digest = Some(compiled.digest()));
+        state.send_modify(|s| {
+            s.digest = Some(compiled.digest());
+            s.contract = Some(compiled.contract().to_owned());
+        });
         let sink: Arc<dyn EventSink> = Arc::new(inbox.clone());
         let link = match deps.connector.connect(&spec, sink).await {
             Ok(link) => link,
@@ -365,8 +370,11 @@ impl Supervisor {
         // over.
         self.set_spec(spec);
         self.compiled = compiled;
-        let digest = self.compiled.digest();
-        self.state.send_modify(|s| s.digest = Some(digest));
+        let (digest, contract) = (self.compiled.digest(), self.compiled.contract().to_owned());
+        self.state.send_modify(|s| {
+            s.digest = Some(digest);
+            s.contract = Some(contract);
+        });
         if let Some(Slot::Live(bot)) = self.slot.as_mut() {
             let _ = bot
                 .shutdown(self.deps.runtime.limits().shutdown_grace())

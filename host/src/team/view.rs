@@ -18,6 +18,10 @@ pub struct TeamView {
     pub component: String,
     /// Its short content hash (empty until loaded).
     pub digest: String,
+    /// The version of the WIT contract the component was built for
+    /// (`"0.1.0"`, `"0.2.1"`; empty until loaded): an old bot keeps running
+    /// beside new ones, and this says which is which.
+    pub contract: String,
     pub bot: BotStatus,
     pub link: LinkStatus,
     /// What the team did and cost so far.
