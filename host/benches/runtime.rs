@@ -156,6 +156,8 @@ fn runtime_config(teams: u32, bot: Subject) -> RuntimeConfig {
             // The bench measures throughput, not the per-bot post budget.
             posts_per_minute: u32::MAX / 2,
             post_burst: u32::MAX / 2,
+            channel_posts_per_minute: u32::MAX / 2,
+            channel_post_burst: u32::MAX / 2,
             memory_bytes: bot.memory_bytes,
             mailbox: 4096,
             ..BotLimits::default()

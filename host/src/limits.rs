@@ -24,10 +24,27 @@ pub struct BotLimits {
     pub table_elements: usize,
     /// Timers a bot may hold at once.
     pub max_timers: usize,
-    /// Posts (messages, replies, updates) per minute; bursts up to
-    /// `post_burst` are allowed.
+    /// Posts (messages, replies, updates) per minute over the whole
+    /// workspace, with bursts of `post_burst`. Slack publishes no number
+    /// for its workspace-wide post limit; the default is above what a
+    /// bot answering every event of a busy workspace needs (Slack delivers
+    /// at most 30,000 events an hour, 500 a minute), so the guard refuses
+    /// only a runaway bot. Slack's own 429s pause posting for their
+    /// `Retry-After` instead of failing posts.
     pub posts_per_minute: u32,
     pub post_burst: u32,
+    /// Posts per minute into one channel, with bursts of
+    /// `channel_post_burst`: Slack takes about one message a second per
+    /// channel with short bursts. The rate scheduler sends queued posts at
+    /// that pace; the burst is what can queue and still go out within the
+    /// post's wait, so a post past it is refused at once instead of timing
+    /// out later.
+    pub channel_posts_per_minute: u32,
+    pub channel_post_burst: u32,
+    /// Reactions, typing and opening DMs per minute, with bursts of
+    /// `action_burst` (Slack's tier 3, about 50 a minute, for reactions).
+    pub actions_per_minute: u32,
+    pub action_burst: u32,
     /// Key-value storage, in bytes: keys and values together, plus 64 bytes
     /// per entry (the host's own cost of keeping it).
     pub storage_bytes: u64,
@@ -114,8 +131,12 @@ impl Default for BotLimits {
             shutdown_ms: 2_000,
             table_elements: 20_000,
             max_timers: 32,
-            posts_per_minute: 60,
-            post_burst: 10,
+            posts_per_minute: 600,
+            post_burst: 100,
+            channel_posts_per_minute: 60,
+            channel_post_burst: 10,
+            actions_per_minute: 60,
+            action_burst: 10,
             storage_bytes: 1024 * 1024,
             storage_key_bytes: 256,
             storage_keys: 10_000,

@@ -4,6 +4,7 @@
 mod admin;
 mod admission;
 mod availability;
+mod busy;
 mod durable;
 mod examples;
 mod fake_slack_selftest;

@@ -30,8 +30,17 @@ impl Capabilities {
         Ok(())
     }
 
-    fn spend_post(&mut self) -> Result<(), ChatError> {
-        spend(&mut self.posts, &self.team, "post")
+    /// Takes a post to `channel` from the spam guard (see
+    /// [`PostGuard`](super::PostGuard)).
+    fn spend_post(&mut self, channel: &ChannelId) -> Result<(), ChatError> {
+        match self.posts.try_take(channel) {
+            Ok(()) => Ok(()),
+            Err(refused) => {
+                let team = &self.team;
+                tracing::debug!(%team, %channel, ?refused, "post refused: over the bot's budget");
+                Err(ChatError::RateLimited)
+            }
+        }
     }
 
     fn spend_action(&mut self) -> Result<(), ChatError> {
@@ -42,7 +51,7 @@ impl Capabilities {
         super::check_argument("text", message.text.len())?;
         let result = async {
             Self::check_text(&message.text)?;
-            self.spend_post()?;
+            self.spend_post(&message.channel)?;
             self.chat.post(message).await
         }
         .await;
@@ -78,18 +87,17 @@ impl Host for Capabilities {
         super::check_argument("text", text.len())?;
         let result = async {
             Self::check_text(&text)?;
-            self.spend_post()?;
-            self.chat
-                .update(&ChannelId::new(channel), &Ts::new(ts), text)
-                .await
+            let channel = ChannelId::new(channel);
+            self.spend_post(&channel)?;
+            self.chat.update(&channel, &Ts::new(ts), text).await
         }
         .await;
         Ok(result.map_err(conv::chat_error))
     }
 
     // Reactions, typing and opening a DM are Web API calls (or socket
-    // frames) too: they have a budget of their own (the same rates as
-    // posts), so no call of the chat interface is free to spam.
+    // frames) too: they have a budget of their own, so no call of the chat
+    // interface is free to spam.
     async fn add_reaction(&mut self, channel: String, ts: String, name: String) -> Answer<()> {
         let result = async {
             self.spend_action()?;

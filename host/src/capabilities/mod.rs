@@ -14,6 +14,7 @@ mod kv;
 mod legacy;
 mod log;
 mod post_budget;
+mod post_guard;
 mod timer_set;
 mod timers;
 mod world;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub use bot::{Bot, BotFailure, BotRuntime, CallResult, Compiled};
 pub use post_budget::PostBudget;
+pub use post_guard::{PostGuard, Refused};
 pub use timer_set::{TimerError, TimerSet};
 pub use world::BotWorld;
 
@@ -40,7 +42,7 @@ pub struct Capabilities {
     timers: TimerSet,
     /// Where the team's timers are kept across restarts.
     timer_store: Arc<dyn TimerStore>,
-    posts: PostBudget,
+    posts: PostGuard,
     /// Reactions, typing and opening DMs: calls too, with a budget of
     /// their own so a bot's posts are not starved by them.
     actions: PostBudget,
@@ -72,8 +74,8 @@ impl Capabilities {
             kv: storage.kv.clone(),
             timers: TimerSet::new(limits.max_timers),
             timer_store: storage.timers.clone(),
-            posts: PostBudget::new(limits.posts_per_minute, limits.post_burst),
-            actions: PostBudget::new(limits.posts_per_minute, limits.post_burst),
+            posts: PostGuard::new(limits),
+            actions: PostBudget::new(limits.actions_per_minute, limits.action_burst),
             log: Arc::new(LogBudget::new(limits, counters)),
         }
     }

@@ -26,18 +26,32 @@ impl PostBudget {
 
     /// Takes one post from the budget if there is one.
     pub fn try_take(&mut self) -> bool {
-        let now = Instant::now();
+        let ready = self.ready(Instant::now());
+        if ready {
+            self.take();
+        }
+        ready
+    }
+
+    /// Refills up to `now`; whether a post may go.
+    pub(super) fn ready(&mut self, now: Instant) -> bool {
         if let Some(last) = self.last {
             let elapsed = now.saturating_duration_since(last);
             self.tokens = (self.tokens + elapsed.as_secs_f64() * self.per_second).min(self.burst);
         }
         self.last = Some(now);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.tokens >= 1.0
+    }
+
+    /// Spends one post; call after [`ready`](Self::ready) said yes.
+    pub(super) fn take(&mut self) {
+        self.tokens -= 1.0;
+    }
+
+    /// Whether the bucket is back to its full burst (as of the last
+    /// refill): nothing is left to remember about it.
+    pub(super) fn is_full(&self) -> bool {
+        self.tokens >= self.burst - 1e-9
     }
 }
 

@@ -59,8 +59,11 @@ impl Method {
     fn tier(self) -> (f64, f64) {
         match self {
             // Special tier: paced per channel below; this is the
-            // workspace-wide cap on top.
-            Method::PostMessage => (20.0, 100.0),
+            // workspace-wide cap on top. Slack publishes no number for it;
+            // this is the bots' default post budget (`BotLimits`), so a
+            // bot within its budget never waits here, and a bot allowed
+            // more is paced rather than refused. A 429 pauses it anyway.
+            Method::PostMessage => (100.0, 600.0),
             Method::Update | Method::ReactionsAdd | Method::ConversationsOpen => (10.0, 50.0),
             Method::ConversationsList | Method::UsersList => (5.0, 20.0),
             Method::AuthTest => (10.0, 100.0),
