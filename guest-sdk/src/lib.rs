@@ -11,6 +11,12 @@
 //!   with [`timers`] and report through [`log`] (or the [`info!`]-style
 //!   macros).
 //!
+//! An instance does not live as long as the team: the host drops one that
+//! has been idle for a while (15 minutes by default) and starts a fresh one,
+//! with [`Bot::init`], for the next event or timer, as it does after a
+//! crash. Keep what must last in [`kv`]; fields of your bot type are a
+//! cache.
+//!
 //! The bot crate is a `cdylib` built with
 //! `cargo build --target wasm32-wasip2`, which emits the component directly.
 //!

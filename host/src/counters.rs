@@ -18,6 +18,7 @@ pub struct TeamCounters {
     throttles: AtomicU64,
     quarantines: AtomicU64,
     logs_dropped: AtomicU64,
+    idle_evictions: AtomicU64,
 }
 
 /// A snapshot, as the admin API shows it.
@@ -30,6 +31,9 @@ pub struct TeamStats {
     pub throttles: u64,
     pub quarantines: u64,
     pub logs_dropped: u64,
+    /// Times the bot's instance was dropped after being idle (revived on
+    /// its next event or timer).
+    pub idle_evictions: u64,
 }
 
 impl TeamCounters {
@@ -62,6 +66,10 @@ impl TeamCounters {
         self.logs_dropped.fetch_add(lines, Ordering::Relaxed);
     }
 
+    pub fn idle_eviction(&self) {
+        self.idle_evictions.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn snapshot(&self) -> TeamStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         TeamStats {
@@ -72,6 +80,7 @@ impl TeamCounters {
             throttles: get(&self.throttles),
             quarantines: get(&self.quarantines),
             logs_dropped: get(&self.logs_dropped),
+            idle_evictions: get(&self.idle_evictions),
         }
     }
 }

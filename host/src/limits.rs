@@ -61,6 +61,13 @@ pub struct BotLimits {
     pub component_bytes: u64,
     /// Events queued for one team before new ones are refused.
     pub mailbox: usize,
+    /// An instance that has had no event or timer for this many seconds
+    /// is dropped, and a fresh one (with `init`) serves the team's next
+    /// event or timer, as after a crash: an idle team costs no instance
+    /// and no pool slot. Its key-value state and timers stay with the
+    /// host; what a bot keeps only in memory is lost, as on any restart.
+    /// 0 keeps every instance warm.
+    pub idle_secs: u64,
     /// Share of one core a bot may use over time, in percent. The
     /// per-call budget bounds one call; this bounds a bot that makes many
     /// (timers, a stream of events). Host-call time counts.
@@ -143,6 +150,7 @@ impl Default for BotLimits {
             storage_value_bytes: 256 * 1024,
             component_bytes: 64 * 1024 * 1024,
             mailbox: 256,
+            idle_secs: 900,
             cpu_share_percent: 25,
             cpu_burst_ms: 2_000,
             strikes: 5,
@@ -157,6 +165,12 @@ impl Default for BotLimits {
 }
 
 impl BotLimits {
+    /// How long an instance may be idle before it is dropped; `None` keeps
+    /// it warm.
+    pub fn idle_after(&self) -> Option<Duration> {
+        (self.idle_secs > 0).then(|| Duration::from_secs(self.idle_secs))
+    }
+
     /// Wall-clock budget of one call.
     pub fn wall_per_call(&self) -> Duration {
         Duration::from_millis(self.wall_ms_per_call)

@@ -38,6 +38,8 @@ pub struct Metrics {
     pub traps: Counter,
     /// Bots put in quarantine.
     pub quarantines: Counter,
+    /// Idle bot instances dropped (revived on their next event or timer).
+    pub idle_evictions: Counter,
     /// Slack sockets that ended and were re-opened, by transport.
     pub reconnects: Family<KindLabel, Counter>,
     /// The same, all transports together: the periodic log summary reads
@@ -58,6 +60,7 @@ impl Default for Metrics {
         let posts = Counter::default();
         let traps = Counter::default();
         let quarantines = Counter::default();
+        let idle_evictions = Counter::default();
         let reconnects = Family::<KindLabel, Counter>::default();
         let teams = Family::<TeamStatusLabel, Gauge>::default();
         registry.register("events", "Events delivered to bots", events.clone());
@@ -77,6 +80,11 @@ impl Default for Metrics {
             "Bots put in quarantine after too many strikes",
             quarantines.clone(),
         );
+        registry.register(
+            "idle_evictions",
+            "Idle bot instances dropped, revived on their next event or timer",
+            idle_evictions.clone(),
+        );
         registry.register("reconnects", "Slack sockets re-opened", reconnects.clone());
         registry.register("teams", "Teams by bot and link status", teams.clone());
         Self {
@@ -86,6 +94,7 @@ impl Default for Metrics {
             posts,
             traps,
             quarantines,
+            idle_evictions,
             reconnects,
             reconnects_total: AtomicU64::new(0),
             teams,

@@ -10,6 +10,7 @@ mod examples;
 mod fake_slack_selftest;
 mod faults;
 mod hostile;
+mod idle;
 mod languages;
 mod lifecycle;
 mod loading;

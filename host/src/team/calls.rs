@@ -16,6 +16,7 @@ impl Supervisor {
     pub(super) fn next_timer(&mut self) -> Option<Instant> {
         match self.slot.as_mut()? {
             Slot::Live(bot) => bot.timers_mut().next_due(),
+            Slot::Idle { caps } => caps.timers_mut().next_due(),
             Slot::Down { caps, retry_at } => {
                 // While down, wake for timers no earlier than the retry time.
                 let due = caps.timers_mut().next_due()?;
@@ -65,7 +66,9 @@ impl Supervisor {
             let now = Instant::now();
             let next = match self.slot.as_mut() {
                 Some(Slot::Live(bot)) => bot.timers_mut().pop_next_due(now),
-                Some(Slot::Down { caps, .. }) => caps.timers_mut().pop_next_due(now),
+                Some(Slot::Down { caps, .. } | Slot::Idle { caps }) => {
+                    caps.timers_mut().pop_next_due(now)
+                }
                 None => None,
             };
             let Some(name) = next else { return };
@@ -97,7 +100,7 @@ impl Supervisor {
     async fn keep_timer(&mut self, name: &str) {
         match self.slot.as_mut() {
             Some(Slot::Live(bot)) => bot.capabilities_mut().keep_timer(name).await,
-            Some(Slot::Down { caps, .. }) => caps.keep_timer(name).await,
+            Some(Slot::Down { caps, .. } | Slot::Idle { caps }) => caps.keep_timer(name).await,
             None => {}
         }
     }
@@ -105,11 +108,13 @@ impl Supervisor {
     /// Whether there is a live instance, re-creating it if the backoff has
     /// passed.
     async fn ensure_live(&mut self) -> bool {
-        if let Some(Slot::Down { retry_at, .. }) = &self.slot {
-            let ready = retry_at.is_some_and(|at| Instant::now() >= at);
-            if !ready || self.revive(false).await.is_err() {
-                return false;
-            }
+        let ready = match &self.slot {
+            Some(Slot::Down { retry_at, .. }) => retry_at.is_some_and(|at| Instant::now() >= at),
+            Some(Slot::Idle { .. }) => true,
+            _ => return matches!(self.slot, Some(Slot::Live(_))),
+        };
+        if !ready || self.revive(false).await.is_err() {
+            return false;
         }
         matches!(self.slot, Some(Slot::Live(_)))
     }
@@ -118,6 +123,7 @@ impl Supervisor {
     /// its CPU is charged to the team's share; a bot error is logged; a
     /// trap or timeout poisons the instance and starts the backoff.
     fn settle(&mut self, export: &str, result: Option<CallResult>) {
+        self.last_run = Instant::now();
         let used = match &self.slot {
             Some(Slot::Live(bot)) => bot.last_call_cpu(),
             _ => std::time::Duration::ZERO,
@@ -215,14 +221,14 @@ impl Supervisor {
     pub(super) fn take_caps(&mut self) -> Option<Capabilities> {
         match self.slot.take()? {
             Slot::Live(bot) => Some(bot.into_capabilities()),
-            Slot::Down { caps, .. } => Some(caps),
+            Slot::Down { caps, .. } | Slot::Idle { caps } => Some(caps),
         }
     }
 
     pub(super) fn caps_mut(&mut self) -> Option<&mut Capabilities> {
         match self.slot.as_mut()? {
             Slot::Live(bot) => Some(bot.capabilities_mut()),
-            Slot::Down { caps, .. } => Some(caps),
+            Slot::Down { caps, .. } | Slot::Idle { caps } => Some(caps),
         }
     }
 
@@ -249,6 +255,7 @@ impl Supervisor {
     /// (only an update can fix the config).
     pub(super) async fn revive(&mut self, first: bool) -> Result<(), TeamError> {
         let team = self.spec.id.clone();
+        let was_idle = matches!(self.slot, Some(Slot::Idle { .. }));
         let Some(caps) = self.take_caps() else {
             return Err(TeamError::Closed(team));
         };
@@ -262,12 +269,15 @@ impl Supervisor {
             }
         };
         let init = bot.init(&self.info, &self.spec.config).await;
+        self.last_run = Instant::now();
         let used = bot.last_call_cpu();
         self.counters.cpu(used);
         self.cpu.charge(used, Instant::now());
         match init {
             Ok(Ok(())) => {
-                if !first {
+                if was_idle {
+                    tracing::debug!(%team, "idle bot revived");
+                } else if !first {
                     tracing::info!(%team, "bot re-instantiated");
                 }
                 self.slot = Some(Slot::Live(bot));

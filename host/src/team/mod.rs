@@ -7,6 +7,7 @@ mod calls;
 mod cpu_share;
 mod error;
 mod handle;
+mod idle;
 mod inbox;
 mod interrupt;
 mod registry;

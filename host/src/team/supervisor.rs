@@ -87,6 +87,13 @@ pub(super) struct TeamState {
 /// waiting for the next one.
 pub(super) enum Slot {
     Live(Bot),
+    /// Dropped after being idle ([`BotLimits::idle_secs`]); the next event
+    /// or timer revives it at once.
+    ///
+    /// [`BotLimits::idle_secs`]: crate::limits::BotLimits::idle_secs
+    Idle {
+        caps: Capabilities,
+    },
     Down {
         caps: Capabilities,
         retry_at: Option<Instant>,
@@ -126,6 +133,10 @@ pub(super) struct Supervisor {
     pub(super) held: Option<Held>,
     /// Timers and events take turns when both are ready.
     timers_turn: bool,
+    /// When the bot last ran (an event, a timer, `init`): an instance idle
+    /// for [`BotLimits::idle_secs`](crate::limits::BotLimits::idle_secs)
+    /// after it is dropped.
+    pub(super) last_run: Instant,
 }
 
 impl Supervisor {
@@ -189,6 +200,7 @@ impl Supervisor {
             cancel: drive.cancel,
             held: None,
             timers_turn: true,
+            last_run: Instant::now(),
         };
         let started = supervisor.revive(true).await;
         // The bot is ready (or known to have failed): let events flow.
@@ -216,6 +228,7 @@ impl Supervisor {
             let throttled = self.cpu.throttled_until(now);
             let may_run = quarantined.is_none() && throttled.is_none();
             let due = if may_run { self.next_timer() } else { None };
+            let idle_at = self.idle_at();
             let timers_first = self.timers_turn || mail.is_empty();
             tokio::select! {
                 biased;
@@ -229,6 +242,7 @@ impl Supervisor {
                 () = sleep_until(quarantined), if quarantined.is_some() => {
                     Box::pin(self.release("cool-down over")).await;
                 }
+                () = sleep_until(idle_at), if idle_at.is_some() => self.evict_idle(),
                 // In debt: wake when the share allows the bot again.
                 () = sleep_until(throttled), if throttled.is_some() && quarantined.is_none() => {}
                 () = sleep_until(due), if due.is_some() && timers_first => {
