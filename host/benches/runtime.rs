@@ -2,6 +2,8 @@
 //! - instantiate latency per team from a pre-linked component (p50/p99);
 //! - event round trip through a team actor with one host call (events/s on
 //!   one core);
+//! - what reviving an idle-evicted team adds to its next event (a fresh
+//!   instance, `init`, then the event) over a warm instance (p50/p99);
 //! - resident memory per idle team at 1,000 and 10,000 teams;
 //! - for the Python and JS examples (when their toolchains built them):
 //!   instantiate latency and memory per idle team at 100 and 1,000 teams.
@@ -21,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use bothost::bot_config::BotConfig;
 use bothost::builder::HostBuilder;
 use bothost::capabilities::{Bot, BotRuntime, Capabilities};
 use bothost::chat::{
@@ -36,6 +39,7 @@ use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::spec::{TeamSource, TeamSpec};
 use bothost::storage::{Storage, StorageKey, StorageQuota};
+use bothost::team_info::TeamInfo;
 
 /// Counts posts and answers at once: measures the host, not a transport.
 #[derive(Debug, Default)]
@@ -257,6 +261,75 @@ async fn bench_instantiate(bot: Subject, samples: usize) {
     );
 }
 
+/// An event on a warm instance against the same event on a team whose
+/// instance was dropped while idle: instantiate, `init`, then the event.
+async fn bench_revival(bot: Subject, samples: usize) {
+    let rt = BotRuntime::new(&runtime_config(64, bot)).expect("runtime");
+    let compiled = rt.load(Path::new(bot.path)).await.expect("load");
+    let chat: Arc<dyn ChatBackend> = Arc::new(NullChat::default());
+    let storage = Storage::memory(StorageQuota::default());
+    let info = TeamInfo {
+        id: TeamId::from("T1"),
+        name: "Team".into(),
+        bot_user_id: UserId::from("U0BOT"),
+        bot_user_name: "bot".into(),
+    };
+    let config = BotConfig::default();
+    let caps = || {
+        Capabilities::new(
+            TeamId::from("T1"),
+            chat.clone(),
+            &storage,
+            rt.limits(),
+            Arc::default(),
+        )
+    };
+    let mut warm_bot = Bot::instantiate(&rt, &compiled, caps())
+        .await
+        .map_err(|(e, _)| e)
+        .expect("instantiate");
+    warm_bot
+        .init(&info, &config)
+        .await
+        .expect("init")
+        .expect("ok");
+    let (mut warm, mut cold) = (Vec::new(), Vec::new());
+    let warmup = samples / 5;
+    for i in 0..samples + warmup {
+        let event = dm(i as u64);
+        let start = Instant::now();
+        warm_bot.on_event(&event).await.expect("event").expect("ok");
+        let warm_took = start.elapsed();
+
+        let start = Instant::now();
+        let mut bot = Bot::instantiate(&rt, &compiled, caps())
+            .await
+            .map_err(|(e, _)| e)
+            .expect("instantiate");
+        bot.init(&info, &config).await.expect("init").expect("ok");
+        bot.on_event(&event).await.expect("event").expect("ok");
+        let cold_took = start.elapsed();
+        drop(bot);
+        if i >= warmup {
+            warm.push(warm_took);
+            cold.push(cold_took);
+        }
+    }
+    warm.sort();
+    cold.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{}: event on a warm instance p50 {:.1} us, p99 {:.1} us; on an idle-evicted team (instantiate + init + event) p50 {:.1} us, p99 {:.1} us: revival adds p50 {:.1} us, p99 {:.1} us ({samples} samples)",
+        bot.name,
+        us(percentile(&warm, 0.5)),
+        us(percentile(&warm, 0.99)),
+        us(percentile(&cold, 0.5)),
+        us(percentile(&cold, 0.99)),
+        us(percentile(&cold, 0.5)) - us(percentile(&warm, 0.5)),
+        us(percentile(&cold, 0.99)) - us(percentile(&warm, 0.99)),
+    );
+}
+
 fn spec(team: &str, bot: Subject) -> TeamSpec {
     TeamSpec {
         id: TeamId::from(team),
@@ -399,6 +472,7 @@ fn main() {
         }
         if !only_foreign {
             bench_instantiate(RUST, if quick { 500 } else { 5000 }).await;
+            bench_revival(RUST, if quick { 500 } else { 5000 }).await;
             bench_events(
                 if quick { 10_000 } else { 100_000 },
                 if quick { 3 } else { 7 },
@@ -422,6 +496,7 @@ fn main() {
                 }
             };
             bench_instantiate(bot, if quick { 100 } else { 500 }).await;
+            bench_revival(bot, if quick { 50 } else { 200 }).await;
             bench_idle_rss(bot, 100).await;
             bench_idle_rss(bot, 1000).await;
         }
