@@ -44,6 +44,12 @@ pub struct Metrics {
     /// it without knowing which transports exist (a family cannot be
     /// iterated, and asking it for a label would create that series).
     reconnects_total: AtomicU64,
+    /// Teams installed with "Add to Slack" (reinstalls included).
+    pub installs: Counter,
+    /// Install callbacks refused, by reason (`denied`, `expired_state`, …).
+    pub install_refusals: Family<KindLabel, Counter>,
+    /// Rotating bot tokens renewed, by outcome (`ok`, `failed`).
+    pub token_refreshes: Family<KindLabel, Counter>,
     /// Teams by bot and link status, set at each scrape.
     teams: Family<TeamStatusLabel, Gauge>,
     /// Serialises scrapes, which reset and refill `teams`.
@@ -60,6 +66,20 @@ impl Default for Metrics {
         let quarantines = Counter::default();
         let reconnects = Family::<KindLabel, Counter>::default();
         let teams = Family::<TeamStatusLabel, Gauge>::default();
+        let installs = Counter::default();
+        let install_refusals = Family::<KindLabel, Counter>::default();
+        let token_refreshes = Family::<KindLabel, Counter>::default();
+        registry.register("installs", "OAuth installs completed", installs.clone());
+        registry.register(
+            "install_refusals",
+            "OAuth install callbacks refused, by reason",
+            install_refusals.clone(),
+        );
+        registry.register(
+            "token_refreshes",
+            "Rotating bot tokens renewed, by outcome",
+            token_refreshes.clone(),
+        );
         registry.register("events", "Events delivered to bots", events.clone());
         registry.register(
             "events_dropped",
@@ -88,6 +108,9 @@ impl Default for Metrics {
             quarantines,
             reconnects,
             reconnects_total: AtomicU64::new(0),
+            installs,
+            install_refusals,
+            token_refreshes,
             teams,
             scrape: Mutex::new(()),
         }

@@ -45,6 +45,10 @@ pub enum ServeError {
     StorageTask(String),
     #[error("storage: the registry of teams cannot be read: {0}")]
     Resume(StorageError),
+    #[error(transparent)]
+    Install(#[from] crate::install::InstallError),
+    #[error(transparent)]
+    Listen(#[from] crate::install::listener::ListenError),
 }
 
 /// How often a progress line is logged while teams start.
@@ -155,6 +159,7 @@ pub async fn serve(
     // Everything from the environment first: a missing variable is an
     // error before any task or connection exists.
     let (apps, _) = config.resolve(env.as_ref())?;
+    config.oauth_apps(env.as_ref())?;
     let admin = match &config.admin {
         Some(section) => {
             let token = env(&section.token_env)
@@ -236,6 +241,7 @@ async fn start(
     if resumed > 0 {
         tracing::info!(teams = resumed, "stored teams resumed");
     }
+    start_installs(host, config, env).await?;
     start_file_source(host, config_path, env).await?;
     if let Some(resourcer) = resourcer {
         let section = config.resourcer.clone();
@@ -259,6 +265,40 @@ async fn start(
             "[resourcer] is configured but BEEPBOOP_RESOURCER is not set; resourcer off"
         );
     }
+    Ok(())
+}
+
+/// The `[http]` listener with the "Add to Slack" routes of the installable
+/// apps, and the renewal of their rotating tokens.
+///
+/// Kept apart from the rest of `start` so that the listener for Slack's
+/// events can take over `[http]`: it then merges
+/// [`install::router`](crate::install::router) into its own router instead
+/// of calling [`listener::start`](crate::install::listener::start).
+async fn start_installs(
+    host: &Arc<Host>,
+    config: &HostConfig,
+    env: &EnvLookup,
+) -> Result<(), ServeError> {
+    let apps = config.oauth_apps(env.as_ref())?;
+    let Some(http) = &config.http else {
+        if !apps.is_empty() {
+            tracing::warn!("[[apps]] with client_id are installable only with an [http] section");
+        }
+        return Ok(());
+    };
+    let settings = crate::install::InstallSettings {
+        public_url: http.public_url.clone(),
+        authorize_url: config.slack.authorize_url.clone(),
+        state_ttl: crate::install::STATE_TTL,
+    };
+    let installer = crate::install::Installer::new(host.clone(), apps, settings)?;
+    installer
+        .start_rotation()
+        .await
+        .map_err(ServeError::Resume)?;
+    let router = crate::install::router(installer);
+    crate::install::listener::start(http.bind, router, host.tasks()).await?;
     Ok(())
 }
 
