@@ -9,6 +9,7 @@ mod examples;
 mod fake_slack_selftest;
 mod faults;
 mod hostile;
+mod install;
 mod languages;
 mod lifecycle;
 mod loading;

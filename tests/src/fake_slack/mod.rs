@@ -1,6 +1,6 @@
 //! A fake Slack for integration tests: one HTTP + WebSocket server on
 //! `127.0.0.1` (port chosen by the OS) that speaks the real wire protocols
-//! (Web API methods, RTM, Socket Mode), records what the client sends and
+//! (Web API methods, RTM, Socket Mode, OAuth v2 install), records what the client sends and
 //! injects faults on command. The real host is pointed at
 //! [`FakeSlack::base_url`] and talks to it over real loopback sockets, so
 //! its HTTP client, WebSocket client, backoff and liveness code all run.
@@ -21,6 +21,7 @@
 mod conn;
 mod faults;
 mod methods;
+mod oauth;
 mod recording;
 mod rtm;
 mod socket_mode;
@@ -299,6 +300,8 @@ fn claim_token(
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/{method}", get(web_api::handle).post(web_api::handle))
+        .route("/api/oauth.v2.access", axum::routing::post(oauth::access))
+        .route("/oauth/v2/authorize", get(oauth::authorize))
         .route("/rtm/{ticket}", get(rtm::upgrade))
         .route("/link", get(socket_mode::upgrade))
         .route("/link/", get(socket_mode::upgrade))
