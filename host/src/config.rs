@@ -536,6 +536,43 @@ config = { label = "total" }
         assert!(bad.validate().is_err());
     }
     #[test]
+    fn installable_apps_read_their_client_secret_and_need_all_three_keys() {
+        let text = "[http]\nbind = \"127.0.0.1:8080\"\npublic_url = \"https://bots.example.com\"\n\n\
+                    [[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\nclient_secret_env = \"A1_SECRET\"\n\
+                    bot = \"echo.wasm\"\nscopes = [\"chat:write\"]\ntoken_rotation = true\n\n\
+                    [[apps]]\nid = \"A2\"\napp_token_env = \"A2_TOKEN\"\n";
+        let config =
+            HostConfig::from_text(Path::new("/etc/bothost/bothost.toml"), text).expect("valid");
+        assert_eq!(
+            config.apps[0].bot.as_deref(),
+            Some(Path::new("/etc/bothost/echo.wasm"))
+        );
+        let env = |var: &str| Some(format!("secret-of-{var}"));
+        let oauth = config.oauth_apps(env).expect("resolve");
+        assert_eq!(oauth.len(), 1, "A2 is a Socket Mode app only");
+        assert_eq!(oauth[0].client_secret.expose(), "secret-of-A1_SECRET");
+        assert!(oauth[0].token_rotation && !oauth[0].socket_mode);
+        assert!(!format!("{oauth:?}").contains("secret-of"));
+        let (apps, _) = config.resolve(env).expect("resolve");
+        assert_eq!(apps.len(), 1, "only A2 has an app token");
+        let err = config
+            .oauth_apps(|_| None)
+            .expect_err("no secret")
+            .to_string();
+        assert_eq!(
+            err,
+            "app A1 client secret: environment variable A1_SECRET is not set"
+        );
+        let half =
+            HostConfig::parse("[[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\n").expect("parse");
+        assert!(half.validate().is_err(), "client_id without the rest");
+        assert_eq!(
+            HostConfig::default().slack.authorize_url,
+            "https://slack.com/oauth/v2/authorize"
+        );
+    }
+
+    #[test]
     fn max_teams_zero_is_an_error_not_one() {
         let config = HostConfig::parse("[runtime]\nmax_teams = 0\n").expect("parse");
         let err = config.validate().expect_err("zero teams").to_string();

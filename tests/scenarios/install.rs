@@ -97,9 +97,9 @@ fn new_browser() -> reqwest::Client {
 }
 
 /// The "Add to Slack" link of the install page.
-async fn add_to_slack_link(browser: &reqwest::Client, served: &Served) -> String {
+async fn add_to_slack_link(browser: &reqwest::Client, base: &str) -> String {
     let page = browser
-        .get(format!("{}/slack/install/{APP}", served.base))
+        .get(format!("{base}/slack/install/{APP}"))
         .send()
         .await
         .expect("install page");
@@ -127,9 +127,9 @@ async fn follow(browser: &reqwest::Client, link: &str) -> (StatusCode, String, S
 }
 
 /// A full install of `team` by alice, in a fresh browser.
-async fn install_team(slack: &FakeSlack, served: &Served, team: &str) {
+async fn install_team(slack: &FakeSlack, base: &str, team: &str) {
     let browser = new_browser();
-    let link = add_to_slack_link(&browser, served).await;
+    let link = add_to_slack_link(&browser, base).await;
     assert!(link.starts_with(&slack.authorize_url()), "{link}");
     assert!(link.contains("client_id=111.222"), "{link}");
     assert!(
@@ -220,7 +220,7 @@ async fn three_workspaces_install_the_app_and_keep_it_across_a_restart() {
     let served = serve(&slack, &dir, false).await;
     slack.wait_socket_connected(APP, 1).await;
     for team in teams {
-        install_team(&slack, &served, team).await;
+        install_team(&slack, &served.base, team).await;
         assert_eq!(
             served.host.owner(&TeamId::from(team)),
             Some(TeamSource::OAuth { app: APP.into() })
@@ -253,7 +253,7 @@ async fn three_workspaces_install_the_app_and_keep_it_across_a_restart() {
     assert!(metrics.contains("bothost_installs_total 3"), "{metrics}");
 
     // A reinstall updates the team in place.
-    install_team(&slack, &served, "T2").await;
+    install_team(&slack, &served.base, "T2").await;
     assert_eq!(bothost_tests::team_ids(&served.host), teams);
 
     served.host.close().await;
@@ -273,16 +273,17 @@ async fn three_workspaces_install_the_app_and_keep_it_across_a_restart() {
 
 #[tokio::test]
 async fn every_refusal_is_clear_and_changes_nothing() {
+    let logs = bothost_tests::capture_logs();
     let slack = fake_with_workspaces(&["T1", "T2"], None).await;
     let dir = temp_dir("refusals");
     let served = serve(&slack, &dir, false).await;
     slack.wait_socket_connected(APP, 1).await;
-    install_team(&slack, &served, "T1").await;
+    install_team(&slack, &served.base, "T1").await;
     let before = snapshot(&slack, &served).await;
 
     // Replayed: the callback URL of T1's install, once more.
     let browser = new_browser();
-    let link = add_to_slack_link(&browser, &served).await;
+    let link = add_to_slack_link(&browser, &served.base).await;
     slack.approve_next_install("T2", "UT2ALICE");
     let (_, outcome, callback) = follow(&browser, &link).await;
     assert_eq!(outcome, "installed");
@@ -306,7 +307,8 @@ async fn every_refusal_is_clear_and_changes_nothing() {
         .expect("forget");
     assert_eq!(snapshot(&slack, &served).await.0, before.0);
 
-    let cases: [(&str, StatusCode); 5] = [
+    let cases: [(&str, StatusCode); 6] = [
+        ("slack_error", StatusCode::BAD_GATEWAY),
         ("forged_state", StatusCode::BAD_REQUEST),
         ("cookie", StatusCode::BAD_REQUEST),
         ("expired_state", StatusCode::BAD_REQUEST),
@@ -317,8 +319,15 @@ async fn every_refusal_is_clear_and_changes_nothing() {
         let before = snapshot(&slack, &served).await;
         let browser = new_browser();
         let (got_status, outcome, _) = match reason {
+            "slack_error" => {
+                // Approved for a workspace the fake does not know: the code
+                // exchange fails.
+                let link = add_to_slack_link(&browser, &served.base).await;
+                slack.approve_next_install("T9", "UT9ALICE");
+                follow(&browser, &link).await
+            }
             "forged_state" => {
-                let _ = add_to_slack_link(&browser, &served).await;
+                let _ = add_to_slack_link(&browser, &served.base).await;
                 let forged = format!(
                     "{}/slack/oauth/{APP}/callback?code=code-1&state=bm9wZQ.bm9wZQ",
                     served.base
@@ -326,13 +335,13 @@ async fn every_refusal_is_clear_and_changes_nothing() {
                 follow(&browser, &forged).await
             }
             "cookie" => {
-                let link = add_to_slack_link(&browser, &served).await;
+                let link = add_to_slack_link(&browser, &served.base).await;
                 slack.approve_next_install("T2", "UT2ALICE");
                 // Another browser, without the cookie, follows the link.
                 follow(&new_browser(), &link).await
             }
             "expired_state" => {
-                let link = add_to_slack_link(&browser, &served).await;
+                let link = add_to_slack_link(&browser, &served.base).await;
                 served
                     .installer
                     .clock()
@@ -341,7 +350,7 @@ async fn every_refusal_is_clear_and_changes_nothing() {
                 follow(&browser, &link).await
             }
             "denied" => {
-                let link = add_to_slack_link(&browser, &served).await;
+                let link = add_to_slack_link(&browser, &served.base).await;
                 slack.deny_next_install();
                 follow(&browser, &link).await
             }
@@ -357,11 +366,13 @@ async fn every_refusal_is_clear_and_changes_nothing() {
             }
         };
         assert_eq!((got_status, outcome.as_str()), (status, reason));
-        assert_eq!(
-            snapshot(&slack, &served).await,
-            before,
-            "{reason} changed something"
-        );
+        let mut after = snapshot(&slack, &served).await;
+        if reason == "slack_error" {
+            // The one refusal that reached Slack: its exchange was refused.
+            assert_eq!(after.2, before.2 + 1);
+            after.2 = before.2;
+        }
+        assert_eq!(after, before, "{reason} changed something");
     }
     let metrics = served.host.render_metrics();
     for reason in [
@@ -371,15 +382,22 @@ async fn every_refusal_is_clear_and_changes_nothing() {
         "expired_state",
         "denied",
     ] {
+        // The unknown app: its install page and its callback.
+        let count = if reason == "unknown_app" { 2 } else { 1 };
         assert!(
             metrics.contains(&format!(
-                "bothost_install_refusals_total{{kind=\"{reason}\"}} 1"
+                "bothost_install_refusals_total{{kind=\"{reason}\"}} {count}"
             )),
             "{reason}: {metrics}"
         );
     }
     // T1 was never disturbed.
     bot_answers(&slack, "T1", "still here").await;
+    let logs = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    assert!(logs.contains("install refused"), "the test reads the logs");
+    for secret in ["SECRETSECRET", "xoxb-T", "code-", "state="] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+    }
     served.host.close().await;
     slack.shutdown().await;
 }
@@ -391,7 +409,7 @@ async fn a_rotating_token_is_renewed_before_it_expires_and_the_bot_keeps_answeri
     let served = serve(&slack, &dir, true).await;
     slack.wait_socket_connected(APP, 1).await;
     let mut refreshes = served.installer.refreshes();
-    install_team(&slack, &served, "T1").await;
+    install_team(&slack, &served.base, "T1").await;
     let first = slack.current_token("T1").expect("a rotating token");
     assert!(first.starts_with("xoxe.xoxb-"), "{first}");
     bot_answers(&slack, "T1", "before").await;
@@ -436,5 +454,70 @@ async fn a_rotating_token_is_renewed_before_it_expires_and_the_bot_keeps_answeri
             .contains("bothost_token_refreshes_total{kind=\"ok\"} 1")
     );
     served.host.close().await;
+    slack.shutdown().await;
+}
+
+#[tokio::test]
+async fn bothost_serve_installs_through_its_http_section() {
+    use bothost::serve::ServeOptions;
+    use bothost::sources::EnvLookup;
+
+    let slack = fake_with_workspaces(&["T1"], None).await;
+    let dir = temp_dir("serve");
+    // `public_url` must name the port before `serve` binds it: a port the
+    // OS just handed out (and took back) is free in practice.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = dir.join("bothost.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[runtime]\nmax_teams = 4\ncache_dir = \"{cache}\"\n\n\
+             [slack]\napi_base = \"{api}\"\nauthorize_url = \"{authorize}\"\n\n\
+             [storage]\npath = \":memory:\"\n\n\
+             [http]\nbind = \"127.0.0.1:{port}\"\npublic_url = \"{base}\"\n\n\
+             [[apps]]\nid = \"{APP}\"\napp_token_env = \"APP_TOKEN\"\nclient_id = \"{CLIENT_ID}\"\n\
+             client_secret_env = \"CLIENT_SECRET\"\nbot = \"{bot}\"\n\
+             scopes = [\"app_mentions:read\", \"chat:write\"]\n",
+            cache = dir.join("cache").display(),
+            api = slack.base_url(),
+            authorize = slack.authorize_url(),
+            bot = guests::ECHO,
+        ),
+    )
+    .expect("config");
+    let env: EnvLookup = Arc::new(|var: &str| match var {
+        "APP_TOKEN" => Some(format!("xapp-{APP}")),
+        "CLIENT_SECRET" => Some(CLIENT_SECRET.to_owned()),
+        _ => None,
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        bothost::serve::serve(&config, env, &ServeOptions::default(), async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    slack.wait_socket_connected(APP, 1).await;
+    // The listener is bound during start-up: wait for it (bounded).
+    let browser = new_browser();
+    let mut tries = 0;
+    while browser
+        .get(format!("{base}/slack/install/{APP}"))
+        .send()
+        .await
+        .is_err()
+    {
+        tries += 1;
+        assert!(tries < 200, "the [http] listener never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    install_team(&slack, &base, "T1").await;
+    bot_answers(&slack, "T1", "served and installed").await;
+    stop.send(()).expect("stop");
+    server.await.expect("join").expect("serve stopped cleanly");
     slack.shutdown().await;
 }
