@@ -252,9 +252,17 @@ async fn three_workspaces_install_the_app_and_keep_it_across_a_restart() {
     let metrics = served.host.render_metrics();
     assert!(metrics.contains("bothost_installs_total 3"), "{metrics}");
 
-    // A reinstall updates the team in place.
+    // A reinstall updates the team in place: Slack hands out a new token.
+    slack.add_workspace(Workspace::new("T2", "xoxb-T2-new"));
     install_team(&slack, &served.base, "T2").await;
     assert_eq!(bothost_tests::team_ids(&served.host), teams);
+    let t2 = TeamId::from("T2");
+    let spec = served.host.handle(&t2).expect("served").spec();
+    assert_eq!(spec.token.expose(), "xoxb-T2-new");
+    let stored = served.host.storage().installs.get(&t2).await.expect("read");
+    assert_eq!(stored.expect("stored").bot_token.expose(), "xoxb-T2-new");
+    slack.revoke_token("xoxb-T2");
+    bot_answers(&slack, "T2", "with the new token").await;
 
     served.host.close().await;
     let again = serve(&slack, &dir, false).await;

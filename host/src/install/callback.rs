@@ -72,8 +72,13 @@ impl Installer {
     ) -> Result<Installed, Refusal> {
         let spec = self.apps.get(app).ok_or(Refusal::UnknownApp)?;
         if let Some(error) = params.get("error") {
-            // Only Slack's word for it, cut short: it is shown on the page.
-            let error: String = error.chars().take(64).collect();
+            // Slack's word for it (`access_denied`), as a short code: it
+            // is shown on the page and logged, so nothing else gets in.
+            let error: String = error
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(64)
+                .collect();
             return Err(Refusal::Denied(error));
         }
         let state = params.get("state").map_or("", String::as_str);
@@ -150,6 +155,8 @@ impl Installer {
                 team: team.to_string(),
                 owner: old.source.to_string(),
             }),
+            // Reinstalled with the same token: nothing to change.
+            Some(old) if old == spec => Ok(None),
             Some(_) => match self.host.update(spec).await {
                 Ok(()) => Ok(None),
                 Err(e) => Err(Refusal::Start(e.to_string())),
@@ -163,5 +170,82 @@ impl Installer {
                 Err(e) => Err(Refusal::Start(e.to_string())),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn app(rotation: bool) -> OAuthAppSpec {
+        OAuthAppSpec {
+            id: "A1".into(),
+            client_id: "1.2".into(),
+            client_secret: Secret::new("s"),
+            bot: PathBuf::from("echo.wasm"),
+            scopes: vec!["chat:write".into()],
+            token_rotation: rotation,
+            socket_mode: true,
+        }
+    }
+
+    fn access() -> OAuthAccess {
+        OAuthAccess {
+            access_token: Secret::new("xoxb-1"),
+            token_type: "bot".into(),
+            scope: "chat:write".into(),
+            bot_user_id: Some("UBOT".into()),
+            app_id: Some("A1".into()),
+            team_id: Some("T1".into()),
+            team_name: Some("Team".into()),
+            enterprise_id: None,
+            installer: Some("U1".into()),
+            refresh_token: None,
+            expires_in: None,
+        }
+    }
+
+    #[test]
+    fn only_a_bot_install_in_a_workspace_is_kept() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let install = installation(&app(false), &access(), now).expect("kept");
+        assert_eq!((install.team.as_str(), install.refresh), ("T1", None));
+        let user_token = OAuthAccess {
+            token_type: "user".into(),
+            ..access()
+        };
+        let no_team = OAuthAccess {
+            team_id: None,
+            ..access()
+        };
+        let bad_team = OAuthAccess {
+            team_id: Some("not a team".into()),
+            ..access()
+        };
+        for answer in [user_token, no_team, bad_team] {
+            assert!(matches!(
+                installation(&app(false), &answer, now),
+                Err(Refusal::Unusable(_))
+            ));
+        }
+        assert!(
+            matches!(
+                installation(&app(true), &access(), now),
+                Err(Refusal::Unusable("no refresh token"))
+            ),
+            "a rotating app's answer must carry a refresh token"
+        );
+        let rotating = OAuthAccess {
+            refresh_token: Some(Secret::new("xoxe-1")),
+            expires_in: Some(43_200),
+            ..access()
+        };
+        let install = installation(&app(true), &rotating, now).expect("kept");
+        assert_eq!(
+            install.refresh.map(|r| r.expires_at),
+            Some(now + Duration::from_secs(43_200))
+        );
     }
 }
