@@ -529,3 +529,36 @@ async fn bothost_serve_installs_through_its_http_section() {
     server.await.expect("join").expect("serve stopped cleanly");
     slack.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_restarted_host_renews_the_rotating_tokens_it_stored() {
+    let slack = fake_with_workspaces(&["T1"], Some(Duration::from_secs(6))).await;
+    let dir = temp_dir("rotation-restart");
+    let served = serve(&slack, &dir, true).await;
+    slack.wait_socket_connected(APP, 1).await;
+    install_team(&slack, &served.base, "T1").await;
+    let first = slack.current_token("T1").expect("a rotating token");
+    // Stopped before the renewal is due (at 80 % of 6 s).
+    served.host.close().await;
+    assert_eq!(slack.calls("oauth.v2.access").len(), 1, "not renewed yet");
+    slack.add_oauth_app(
+        APP,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        Some(Duration::from_secs(3600)),
+    );
+
+    let again = serve(&slack, &dir, true).await;
+    let mut refreshes = again.installer.refreshes();
+    slack.wait_socket_connected(APP, 2).await;
+    tokio::time::timeout(Duration::from_secs(10), refreshes.wait_for(|n| *n >= 1))
+        .await
+        .expect("renewed within 10 s of the restart")
+        .expect("installer alive");
+    let second = slack.current_token("T1").expect("renewed");
+    assert_ne!(first, second);
+    slack.revoke_token(&first);
+    bot_answers(&slack, "T1", "renewed after a restart").await;
+    again.host.close().await;
+    slack.shutdown().await;
+}
