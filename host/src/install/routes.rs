@@ -90,8 +90,18 @@ async fn callback(
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let browser = cookie(&headers, COOKIE);
-    let response = match installer.complete(&app, &params, browser).await {
+    let browser = cookie(&headers, COOKIE).map(str::to_owned);
+    // In the host's task tree, not the request's: a browser that goes away
+    // mid-install must not leave a team started and its installation
+    // unsaved.
+    let task = installer.host.tasks().spawn({
+        let (installer, app) = (installer.clone(), app.clone());
+        async move { installer.complete(&app, &params, browser.as_deref()).await }
+    });
+    let outcome = task
+        .await
+        .unwrap_or_else(|_| Err(super::Refusal::Start("the host is shutting down".into())));
+    let response = match outcome {
         Ok(done) => pages::installed(
             &app,
             done.team.as_str(),
