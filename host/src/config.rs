@@ -100,9 +100,11 @@ impl Default for SlackSection {
 pub struct HttpSection {
     pub bind: std::net::SocketAddr,
     /// The URL browsers and Slack reach the listener at (behind a proxy,
-    /// the proxy's), e.g. `https://bots.example.com`; redirect URLs are
-    /// built from it. An `https` URL makes the install cookie `Secure`.
-    pub public_url: String,
+    /// the proxy's), e.g. `https://bots.example.com`; install redirect
+    /// URLs are built from it, so installable apps need it. An `https` URL
+    /// makes the install cookie `Secure`.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 /// The admin HTTP API; off unless the section is present.
@@ -345,12 +347,21 @@ impl HostConfig {
                 )));
             }
         }
-        if let Some(http) = &self.http
-            && !(http.public_url.starts_with("http://") || http.public_url.starts_with("https://"))
-        {
-            return Err(ConfigError::Invalid(
-                "[http] public_url must be an http:// or https:// URL".into(),
-            ));
+        if let Some(http) = &self.http {
+            match &http.public_url {
+                Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                    return Err(ConfigError::Invalid(
+                        "[http] public_url must be an http:// or https:// URL".into(),
+                    ));
+                }
+                None if self.apps.iter().any(AppEntry::installable) => {
+                    return Err(ConfigError::Invalid(
+                        "[http] public_url is needed for apps with client_id (install redirects)"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for team in &self.teams {

@@ -287,8 +287,17 @@ async fn start_installs(
         }
         return Ok(());
     };
+    if apps.is_empty() {
+        return Ok(());
+    }
+    let Some(public_url) = http.public_url.clone() else {
+        return Err(ConfigError::Invalid(
+            "[http] public_url is needed for installable apps".into(),
+        )
+        .into());
+    };
     let settings = crate::install::InstallSettings {
-        public_url: http.public_url.clone(),
+        public_url,
         authorize_url: config.slack.authorize_url.clone(),
         state_ttl: crate::install::STATE_TTL,
     };

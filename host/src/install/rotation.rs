@@ -100,7 +100,9 @@ impl Rotation {
 
 impl Installer {
     /// Schedules the renewal of every stored rotating installation and
-    /// starts the loop that renews them, in the host's task tree.
+    /// starts the loop that renews them, in the host's task tree. Call it
+    /// after [`Host::resume`](crate::host::Host::resume): a renewal skips
+    /// (and forgets) a team the host does not serve.
     ///
     /// # Errors
     /// The installations cannot be read.

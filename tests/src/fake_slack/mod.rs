@@ -1,11 +1,12 @@
 //! A fake Slack for integration tests: one HTTP + WebSocket server on
 //! `127.0.0.1` (port chosen by the OS) that speaks the real wire protocols
-//! (Web API methods, RTM, Socket Mode, OAuth v2 install), records what the client sends and
+//! (Web API methods, RTM, Socket Mode), records what the client sends and
 //! injects faults on command. The real host is pointed at
 //! [`FakeSlack::base_url`] and talks to it over real loopback sockets, so
 //! its HTTP client, WebSocket client, backoff and liveness code all run.
 //!
-//! The protocol reference is `shared/docs/protocols.md` §§2–6. Where Slack's
+//! The protocol reference is `shared/docs/protocols.md` §§2–6 (§7 for the
+//! OAuth install, in `oauth.rs`). Where Slack's
 //! behaviour is undocumented the fake picks something plausible and says so
 //! in the item's docs.
 //!
