@@ -34,6 +34,12 @@ pub struct Metrics {
     pub events_dropped: Counter,
     /// Posts that reached Slack.
     pub posts: Counter,
+    /// Teams installed with "Add to Slack" (reinstalls included).
+    pub installs: Counter,
+    /// Install callbacks refused, by reason (`denied`, `expired_state`, …).
+    pub install_refusals: Family<KindLabel, Counter>,
+    /// Rotating bot tokens renewed, by outcome (`ok`, `failed`).
+    pub token_refreshes: Family<KindLabel, Counter>,
     /// Bot instances lost to a trap or timeout.
     pub traps: Counter,
     /// Bots put in quarantine.
@@ -44,12 +50,6 @@ pub struct Metrics {
     /// it without knowing which transports exist (a family cannot be
     /// iterated, and asking it for a label would create that series).
     reconnects_total: AtomicU64,
-    /// Teams installed with "Add to Slack" (reinstalls included).
-    pub installs: Counter,
-    /// Install callbacks refused, by reason (`denied`, `expired_state`, …).
-    pub install_refusals: Family<KindLabel, Counter>,
-    /// Rotating bot tokens renewed, by outcome (`ok`, `failed`).
-    pub token_refreshes: Family<KindLabel, Counter>,
     /// Teams by bot and link status, set at each scrape.
     teams: Family<TeamStatusLabel, Gauge>,
     /// Serialises scrapes, which reset and refill `teams`.
@@ -62,10 +62,6 @@ impl Default for Metrics {
         let events = Family::<KindLabel, Counter>::default();
         let events_dropped = Counter::default();
         let posts = Counter::default();
-        let traps = Counter::default();
-        let quarantines = Counter::default();
-        let reconnects = Family::<KindLabel, Counter>::default();
-        let teams = Family::<TeamStatusLabel, Gauge>::default();
         let installs = Counter::default();
         let install_refusals = Family::<KindLabel, Counter>::default();
         let token_refreshes = Family::<KindLabel, Counter>::default();
@@ -80,6 +76,10 @@ impl Default for Metrics {
             "Rotating bot tokens renewed, by outcome",
             token_refreshes.clone(),
         );
+        let traps = Counter::default();
+        let quarantines = Counter::default();
+        let reconnects = Family::<KindLabel, Counter>::default();
+        let teams = Family::<TeamStatusLabel, Gauge>::default();
         registry.register("events", "Events delivered to bots", events.clone());
         registry.register(
             "events_dropped",
@@ -104,13 +104,13 @@ impl Default for Metrics {
             events,
             events_dropped,
             posts,
+            installs,
+            install_refusals,
+            token_refreshes,
             traps,
             quarantines,
             reconnects,
             reconnects_total: AtomicU64::new(0),
-            installs,
-            install_refusals,
-            token_refreshes,
             teams,
             scrape: Mutex::new(()),
         }

@@ -159,7 +159,6 @@ pub async fn serve(
     // Everything from the environment first: a missing variable is an
     // error before any task or connection exists.
     let (apps, _) = config.resolve(env.as_ref())?;
-    config.oauth_apps(env.as_ref())?;
     let admin = match &config.admin {
         Some(section) => {
             let token = env(&section.token_env)
@@ -172,6 +171,8 @@ pub async fn serve(
         }
         None => None,
     };
+    // The client secrets of installable apps, checked now too.
+    config.oauth_apps(env.as_ref())?;
     let resourcer = ResourcerConfig::from_env(|v| env(v))?;
     let storage = open_storage(&config.storage, &env, StorageQuota::from(&config.limits)).await?;
     let runtime = RuntimeConfig {

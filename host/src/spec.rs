@@ -73,14 +73,6 @@ impl TeamSpec {
     }
 }
 
-/// A Socket Mode app: one app-level token (`xapp-…`) for every workspace
-/// the app is installed in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppSpec {
-    pub id: String,
-    pub token: Secret,
-}
-
 /// An app workspaces install with "Add to Slack" (OAuth v2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OAuthAppSpec {
@@ -96,4 +88,12 @@ pub struct OAuthAppSpec {
     pub token_rotation: bool,
     /// Installed teams connect over this app's Socket Mode link.
     pub socket_mode: bool,
+}
+
+/// A Socket Mode app: one app-level token (`xapp-…`) for every workspace
+/// the app is installed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSpec {
+    pub id: String,
+    pub token: Secret,
 }
