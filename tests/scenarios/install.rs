@@ -305,14 +305,11 @@ async fn every_refusal_is_clear_and_changes_nothing() {
         )
     );
     assert_eq!(snapshot(&slack, &served).await, before_t2);
-    served.host.remove(&TeamId::from("T2")).await;
-    served
-        .host
-        .storage()
-        .installs
-        .forget(&TeamId::from("T2"))
-        .await
-        .expect("forget");
+    // Removing the team forgets its installation and tokens too.
+    let t2 = TeamId::from("T2");
+    served.host.remove(&t2).await;
+    let stored = served.host.storage().installs.get(&t2).await;
+    assert_eq!(stored.expect("read"), None);
     assert_eq!(snapshot(&slack, &served).await.0, before.0);
 
     let cases: [(&str, StatusCode); 6] = [
