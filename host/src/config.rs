@@ -13,7 +13,7 @@ use crate::bot_config::BotConfig;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
 use crate::secret::Secret;
-use crate::spec::{AppSpec, OAuthAppSpec, TeamSource, TeamSpec};
+use crate::spec::{AppSpec, TeamSource, TeamSpec};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -315,6 +315,28 @@ impl HostConfig {
                 "[runtime] max_teams must be at least 1 (it sizes the instance pool)".into(),
             ));
         }
+        let mut seen = std::collections::HashSet::new();
+        for team in &self.teams {
+            if !seen.insert(&team.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "team {} is listed twice",
+                    team.id
+                )));
+            }
+            if let Some(app) = &team.app
+                && !self.apps.iter().any(|a| &a.id == app)
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "team {} uses app {app}, which is not in [[apps]]",
+                    team.id
+                )));
+            }
+        }
+        self.validate_apps()
+    }
+
+    /// The `[[apps]]` entries and what installable ones need.
+    fn validate_apps(&self) -> Result<(), ConfigError> {
         let mut apps = std::collections::HashSet::new();
         for app in &self.apps {
             if !apps.insert(&app.id) {
@@ -363,23 +385,6 @@ impl HostConfig {
                 _ => {}
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        for team in &self.teams {
-            if !seen.insert(&team.id) {
-                return Err(ConfigError::Invalid(format!(
-                    "team {} is listed twice",
-                    team.id
-                )));
-            }
-            if let Some(app) = &team.app
-                && !self.apps.iter().any(|a| &a.id == app)
-            {
-                return Err(ConfigError::Invalid(format!(
-                    "team {} uses app {app}, which is not in [[apps]]",
-                    team.id
-                )));
-            }
-        }
         Ok(())
     }
 
@@ -403,15 +408,12 @@ impl HostConfig {
         let apps = self
             .apps
             .iter()
-            .filter_map(|a| {
-                let var = a.app_token_env.as_deref()?;
-                Some(Ok(AppSpec {
+            .filter_map(|a| Some((a, a.app_token_env.as_deref()?)))
+            .map(|(a, var)| {
+                Ok(AppSpec {
                     id: a.id.clone(),
-                    token: match secret(var, format!("app {}", a.id)) {
-                        Ok(token) => token,
-                        Err(e) => return Some(Err(e)),
-                    },
-                }))
+                    token: secret(var, format!("app {}", a.id))?,
+                })
             })
             .collect::<Result<_, ConfigError>>()?;
         let teams = self
@@ -439,7 +441,7 @@ impl HostConfig {
     pub fn oauth_apps(
         &self,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Vec<OAuthAppSpec>, ConfigError> {
+    ) -> Result<Vec<crate::spec::OAuthAppSpec>, ConfigError> {
         self.apps
             .iter()
             .filter(|a| a.installable())
@@ -459,7 +461,7 @@ impl HostConfig {
                             var: var.clone(),
                             what: format!("app {} client secret", a.id),
                         })?;
-                Ok(OAuthAppSpec {
+                Ok(crate::spec::OAuthAppSpec {
                     id: a.id.clone(),
                     client_id: client_id.clone(),
                     client_secret: Secret::new(client_secret),
