@@ -229,6 +229,7 @@ async fn three_workspaces_install_the_app_and_keep_it_across_a_restart() {
     }
     let exchanges = slack.calls("oauth.v2.access");
     assert_eq!(exchanges.len(), 3);
+    assert!(exchanges.iter().all(|c| c.params["client_auth"] == "basic"));
     assert!(exchanges.iter().all(|c| c.ok
         && c.params["redirect_uri"] == format!("{}/slack/oauth/{APP}/callback", served.base)));
 

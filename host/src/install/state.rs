@@ -283,3 +283,45 @@ mod tests {
         assert!(clock.now() >= before + STATE_TTL);
     }
 }
+
+/// Property tests: whatever a callback carries as `state` and cookie, the
+/// answer is a refusal or (only for the state issued) an acceptance, never
+/// a panic.
+#[cfg(test)]
+mod fuzz_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::fuzz::{any_text, config};
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn any_state_is_refused_without_a_panic(
+            state in any_text(),
+            cookie in proptest::option::of(any_text()),
+        ) {
+            let signer = StateSigner::new(STATE_TTL);
+            let now = Duration::from_secs(5);
+            let issued = signer.issue("A1", now);
+            let result = signer.redeem("A1", &state, cookie.as_deref(), now);
+            prop_assert!(result.is_err() || state == issued.state);
+        }
+
+        #[test]
+        fn a_damaged_issued_state_is_forged(at in 0_usize..64, byte in any::<u8>()) {
+            let signer = StateSigner::new(STATE_TTL);
+            let now = Duration::from_secs(5);
+            let issued = signer.issue("A1", now);
+            let mut bytes = issued.state.clone().into_bytes();
+            let at = at % bytes.len();
+            prop_assume!(bytes[at] != byte);
+            bytes[at] = byte;
+            let damaged = String::from_utf8_lossy(&bytes).into_owned();
+            prop_assume!(damaged != issued.state);
+            let result = signer.redeem("A1", &damaged, Some(&issued.cookie), now);
+            prop_assert!(result.is_err());
+        }
+    }
+}

@@ -184,19 +184,23 @@ pub(crate) async fn authorize(
 
 /// Client id and secret from HTTP Basic, else from the form.
 fn client(headers: &HeaderMap, form: &HashMap<String, String>) -> Option<(String, String)> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())));
-    basic.or_else(|| {
+    basic(headers).or_else(|| {
         Some((
             form.get("client_id")?.clone(),
             form.get("client_secret")?.clone(),
         ))
     })
+}
+
+/// Client id and secret from HTTP Basic.
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())))
 }
 
 /// `POST /api/oauth.v2.access`.
@@ -210,6 +214,13 @@ pub(crate) async fn access(
     let mut inner = shared.lock();
     let answer = exchange(&mut inner, client(&headers, &form), &form);
     let mut params = Map::new();
+    // How the client authenticated (never the secret itself).
+    let auth = if basic(&headers).is_some() {
+        "basic"
+    } else {
+        "form"
+    };
+    params.insert("client_auth".into(), Value::String(auth.into()));
     for key in ["grant_type", "redirect_uri"] {
         if let Some(v) = form.get(key) {
             params.insert(key.into(), Value::String(v.clone()));
