@@ -46,6 +46,10 @@ pub struct HostConfig {
     pub resourcer: Option<ResourcerSection>,
     #[serde(default)]
     pub storage: StorageSection,
+    /// The HTTP listener for Slack's requests (OAuth install pages); off
+    /// unless present.
+    #[serde(default)]
+    pub http: Option<HttpSection>,
     #[serde(default)]
     pub apps: Vec<AppEntry>,
     #[serde(default)]
@@ -75,14 +79,32 @@ impl Default for RuntimeSection {
 pub struct SlackSection {
     /// Web API base URL; tests point it at a fake Slack.
     pub api_base: String,
+    /// Where "Add to Slack" sends the browser (OAuth v2 authorize); tests
+    /// point it at a fake Slack.
+    pub authorize_url: String,
 }
 
 impl Default for SlackSection {
     fn default() -> Self {
         Self {
             api_base: "https://slack.com/api/".into(),
+            authorize_url: "https://slack.com/oauth/v2/authorize".into(),
         }
     }
+}
+
+/// The HTTP listener Slack and browsers reach (OAuth install and its
+/// callback).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    pub bind: std::net::SocketAddr,
+    /// The URL browsers and Slack reach the listener at (behind a proxy,
+    /// the proxy's), e.g. `https://bots.example.com`; install redirect
+    /// URLs are built from it, so installable apps need it. An `https` URL
+    /// makes the install cookie `Secure`.
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 /// The admin HTTP API; off unless the section is present.
@@ -157,13 +179,39 @@ fn default_grace() -> u64 {
     30
 }
 
-/// A Socket Mode app.
+/// A Slack app: a Socket Mode app (with its app-level token), an app
+/// workspaces install with "Add to Slack" (with its OAuth client
+/// credentials and the bot its installs run), or both.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppEntry {
     pub id: String,
-    /// Environment variable holding the app-level token (`xapp-…`).
-    pub app_token_env: String,
+    /// Environment variable holding the app-level token (`xapp-…`): teams
+    /// of this app connect over Socket Mode.
+    #[serde(default)]
+    pub app_token_env: Option<String>,
+    /// OAuth client id (not a secret: it is in every install link).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Environment variable holding the OAuth client secret.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// The bot every install of the app runs; relative to the config file.
+    #[serde(default)]
+    pub bot: Option<PathBuf>,
+    /// Bot scopes asked for at install.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The app has token rotation on: bot tokens expire and are renewed.
+    #[serde(default)]
+    pub token_rotation: bool,
+}
+
+impl AppEntry {
+    /// Whether workspaces install it with "Add to Slack".
+    pub fn installable(&self) -> bool {
+        self.client_id.is_some() || self.client_secret_env.is_some() || self.bot.is_some()
+    }
 }
 
 /// A team to serve.
@@ -215,6 +263,13 @@ impl HostConfig {
         for team in &mut config.teams {
             if team.bot.is_relative() {
                 team.bot = base.join(&team.bot);
+            }
+        }
+        for app in &mut config.apps {
+            if let Some(bot) = &mut app.bot
+                && bot.is_relative()
+            {
+                *bot = base.join(&*bot);
             }
         }
         if let Some(resourcer) = &mut config.resourcer
@@ -277,6 +332,59 @@ impl HostConfig {
                 )));
             }
         }
+        self.validate_apps()
+    }
+
+    /// The `[[apps]]` entries and what installable ones need.
+    fn validate_apps(&self) -> Result<(), ConfigError> {
+        let mut apps = std::collections::HashSet::new();
+        for app in &self.apps {
+            if !apps.insert(&app.id) {
+                return Err(ConfigError::Invalid(format!(
+                    "app {} is listed twice",
+                    app.id
+                )));
+            }
+            let oauth = [
+                app.client_id.is_some(),
+                app.client_secret_env.is_some(),
+                app.bot.is_some(),
+            ];
+            if app.installable() && oauth.contains(&false) {
+                return Err(ConfigError::Invalid(format!(
+                    "app {}: an installable app needs client_id, client_secret_env and bot",
+                    app.id
+                )));
+            }
+            if !app.installable() && (app.token_rotation || !app.scopes.is_empty()) {
+                return Err(ConfigError::Invalid(format!(
+                    "app {}: scopes and token_rotation need client_id, client_secret_env and bot",
+                    app.id
+                )));
+            }
+            if !app.installable() && app.app_token_env.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "app {}: needs app_token_env (Socket Mode) or OAuth client credentials",
+                    app.id
+                )));
+            }
+        }
+        if let Some(http) = &self.http {
+            match &http.public_url {
+                Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                    return Err(ConfigError::Invalid(
+                        "[http] public_url must be an http:// or https:// URL".into(),
+                    ));
+                }
+                None if self.apps.iter().any(AppEntry::installable) => {
+                    return Err(ConfigError::Invalid(
+                        "[http] public_url is needed for apps with client_id (install redirects)"
+                            .into(),
+                    ));
+                }
+                _ => {}
+            }
+        }
         Ok(())
     }
 
@@ -300,10 +408,11 @@ impl HostConfig {
         let apps = self
             .apps
             .iter()
-            .map(|a| {
+            .filter_map(|a| Some((a, a.app_token_env.as_deref()?)))
+            .map(|(a, var)| {
                 Ok(AppSpec {
                     id: a.id.clone(),
-                    token: secret(&a.app_token_env, format!("app {}", a.id))?,
+                    token: secret(var, format!("app {}", a.id))?,
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
@@ -322,6 +431,47 @@ impl HostConfig {
             })
             .collect::<Result<_, ConfigError>>()?;
         Ok((apps, teams))
+    }
+
+    /// The apps workspaces install with "Add to Slack", their client
+    /// secrets read from the environment.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingEnv`] naming the variable (never a value).
+    pub fn oauth_apps(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<crate::spec::OAuthAppSpec>, ConfigError> {
+        self.apps
+            .iter()
+            .filter(|a| a.installable())
+            .map(|a| {
+                let (Some(client_id), Some(var), Some(bot)) =
+                    (&a.client_id, &a.client_secret_env, &a.bot)
+                else {
+                    return Err(ConfigError::Invalid(format!(
+                        "app {}: an installable app needs client_id, client_secret_env and bot",
+                        a.id
+                    )));
+                };
+                let client_secret =
+                    env(var)
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| ConfigError::MissingEnv {
+                            var: var.clone(),
+                            what: format!("app {} client secret", a.id),
+                        })?;
+                Ok(crate::spec::OAuthAppSpec {
+                    id: a.id.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: Secret::new(client_secret),
+                    bot: bot.clone(),
+                    scopes: a.scopes.clone(),
+                    token_rotation: a.token_rotation,
+                    socket_mode: a.app_token_env.is_some(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -398,6 +548,43 @@ config = { label = "total" }
         .expect("parse");
         assert!(bad.validate().is_err());
     }
+    #[test]
+    fn installable_apps_read_their_client_secret_and_need_all_three_keys() {
+        let text = "[http]\nbind = \"127.0.0.1:8080\"\npublic_url = \"https://bots.example.com\"\n\n\
+                    [[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\nclient_secret_env = \"A1_SECRET\"\n\
+                    bot = \"echo.wasm\"\nscopes = [\"chat:write\"]\ntoken_rotation = true\n\n\
+                    [[apps]]\nid = \"A2\"\napp_token_env = \"A2_TOKEN\"\n";
+        let config =
+            HostConfig::from_text(Path::new("/etc/bothost/bothost.toml"), text).expect("valid");
+        assert_eq!(
+            config.apps[0].bot.as_deref(),
+            Some(Path::new("/etc/bothost/echo.wasm"))
+        );
+        let env = |var: &str| Some(format!("secret-of-{var}"));
+        let oauth = config.oauth_apps(env).expect("resolve");
+        assert_eq!(oauth.len(), 1, "A2 is a Socket Mode app only");
+        assert_eq!(oauth[0].client_secret.expose(), "secret-of-A1_SECRET");
+        assert!(oauth[0].token_rotation && !oauth[0].socket_mode);
+        assert!(!format!("{oauth:?}").contains("secret-of"));
+        let (apps, _) = config.resolve(env).expect("resolve");
+        assert_eq!(apps.len(), 1, "only A2 has an app token");
+        let err = config
+            .oauth_apps(|_| None)
+            .expect_err("no secret")
+            .to_string();
+        assert_eq!(
+            err,
+            "app A1 client secret: environment variable A1_SECRET is not set"
+        );
+        let half =
+            HostConfig::parse("[[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\n").expect("parse");
+        assert!(half.validate().is_err(), "client_id without the rest");
+        assert_eq!(
+            HostConfig::default().slack.authorize_url,
+            "https://slack.com/oauth/v2/authorize"
+        );
+    }
+
     #[test]
     fn max_teams_zero_is_an_error_not_one() {
         let config = HostConfig::parse("[runtime]\nmax_teams = 0\n").expect("parse");

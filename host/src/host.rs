@@ -221,11 +221,15 @@ impl Host {
         true
     }
 
-    /// Drops a team from the registry; its key-value state and timers are
-    /// kept for the retention period (purged at once without one).
+    /// Drops a team from the registry, and its OAuth installation (tokens
+    /// included) if it has one; its key-value state and timers are kept
+    /// for the retention period (purged at once without one).
     async fn forget_stored(&self, team: &TeamId) {
         if let Err(e) = self.storage.teams.forget(team).await {
             tracing::error!(%team, error = %e, "team not removed from the registry; a restart may resume it");
+        }
+        if let Err(e) = self.storage.installs.forget(team).await {
+            tracing::error!(%team, error = %e, "installation (and its tokens) not removed");
         }
         let until = SystemTime::now() + self.retention;
         let kept = if self.retention.is_zero() {

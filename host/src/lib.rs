@@ -14,7 +14,7 @@
 //!   functions, reaching out only through the ports;
 //! - [`team`]: the registry and per-team actors wiring it all together;
 //! - top: [`host`] and its [`builder`], the [`sources`] of teams, the
-//!   [`admin`] API, the [`serve`] command with its [`progress`] and
+//!   [`admin`] API, the OAuth [`install`] routes, the [`serve`] command with its [`progress`] and
 //!   [`summary`] log lines,
 //!   [`local_mode`], the [`scaffold`] of `bothost new` and the [`cli`].
 
@@ -34,6 +34,7 @@ pub mod event;
 pub mod fuzz;
 pub mod host;
 pub mod ids;
+pub mod install;
 pub mod limits;
 pub mod local;
 pub mod local_mode;

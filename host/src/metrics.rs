@@ -34,6 +34,12 @@ pub struct Metrics {
     pub events_dropped: Counter,
     /// Posts that reached Slack.
     pub posts: Counter,
+    /// Teams installed with "Add to Slack" (reinstalls included).
+    pub installs: Counter,
+    /// Install callbacks refused, by reason (`denied`, `expired_state`, …).
+    pub install_refusals: Family<KindLabel, Counter>,
+    /// Rotating bot tokens renewed, by outcome (`ok`, `failed`).
+    pub token_refreshes: Family<KindLabel, Counter>,
     /// Bot instances lost to a trap or timeout.
     pub traps: Counter,
     /// Bots put in quarantine.
@@ -58,6 +64,20 @@ impl Default for Metrics {
         let events = Family::<KindLabel, Counter>::default();
         let events_dropped = Counter::default();
         let posts = Counter::default();
+        let installs = Counter::default();
+        let install_refusals = Family::<KindLabel, Counter>::default();
+        let token_refreshes = Family::<KindLabel, Counter>::default();
+        registry.register("installs", "OAuth installs completed", installs.clone());
+        registry.register(
+            "install_refusals",
+            "OAuth install callbacks refused, by reason",
+            install_refusals.clone(),
+        );
+        registry.register(
+            "token_refreshes",
+            "Rotating bot tokens renewed, by outcome",
+            token_refreshes.clone(),
+        );
         let traps = Counter::default();
         let quarantines = Counter::default();
         let idle_evictions = Counter::default();
@@ -92,6 +112,9 @@ impl Default for Metrics {
             events,
             events_dropped,
             posts,
+            installs,
+            install_refusals,
+            token_refreshes,
             traps,
             quarantines,
             idle_evictions,

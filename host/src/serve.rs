@@ -45,6 +45,10 @@ pub enum ServeError {
     StorageTask(String),
     #[error("storage: the registry of teams cannot be read: {0}")]
     Resume(StorageError),
+    #[error(transparent)]
+    Install(#[from] crate::install::InstallError),
+    #[error(transparent)]
+    Listen(#[from] crate::install::listener::ListenError),
 }
 
 /// How often a progress line is logged while teams start.
@@ -167,6 +171,8 @@ pub async fn serve(
         }
         None => None,
     };
+    // The client secrets of installable apps, checked now too.
+    config.oauth_apps(env.as_ref())?;
     let resourcer = ResourcerConfig::from_env(|v| env(v))?;
     let storage = open_storage(&config.storage, &env, StorageQuota::from(&config.limits)).await?;
     let runtime = RuntimeConfig {
@@ -236,6 +242,7 @@ async fn start(
     if resumed > 0 {
         tracing::info!(teams = resumed, "stored teams resumed");
     }
+    start_installs(host, config, env).await?;
     start_file_source(host, config_path, env).await?;
     if let Some(resourcer) = resourcer {
         let section = config.resourcer.clone();
@@ -259,6 +266,49 @@ async fn start(
             "[resourcer] is configured but BEEPBOOP_RESOURCER is not set; resourcer off"
         );
     }
+    Ok(())
+}
+
+/// The `[http]` listener with the "Add to Slack" routes of the installable
+/// apps, and the renewal of their rotating tokens.
+///
+/// Kept apart from the rest of `start` so that the listener for Slack's
+/// events can take over `[http]`: it then merges
+/// [`install::router`](crate::install::router) into its own router instead
+/// of calling [`listener::start`](crate::install::listener::start).
+async fn start_installs(
+    host: &Arc<Host>,
+    config: &HostConfig,
+    env: &EnvLookup,
+) -> Result<(), ServeError> {
+    let apps = config.oauth_apps(env.as_ref())?;
+    let Some(http) = &config.http else {
+        if !apps.is_empty() {
+            tracing::warn!("[[apps]] with client_id are installable only with an [http] section");
+        }
+        return Ok(());
+    };
+    if apps.is_empty() {
+        return Ok(());
+    }
+    let Some(public_url) = http.public_url.clone() else {
+        return Err(ConfigError::Invalid(
+            "[http] public_url is needed for installable apps".into(),
+        )
+        .into());
+    };
+    let settings = crate::install::InstallSettings {
+        public_url,
+        authorize_url: config.slack.authorize_url.clone(),
+        state_ttl: crate::install::STATE_TTL,
+    };
+    let installer = crate::install::Installer::new(host.clone(), apps, settings)?;
+    installer
+        .start_rotation()
+        .await
+        .map_err(ServeError::Resume)?;
+    let router = crate::install::router(installer);
+    crate::install::listener::start(http.bind, router, host.tasks()).await?;
     Ok(())
 }
 

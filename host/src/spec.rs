@@ -26,6 +26,9 @@ pub enum TeamSource {
     Resourcer { resource: ResourceId },
     /// `bothost local` and the scenario tests' local space.
     Local,
+    /// An "Add to Slack" install of the configured app `app`.
+    #[serde(rename = "oauth")]
+    OAuth { app: String },
 }
 
 impl std::fmt::Display for TeamSource {
@@ -35,6 +38,7 @@ impl std::fmt::Display for TeamSource {
             TeamSource::Admin => f.write_str("the admin API"),
             TeamSource::Resourcer { resource } => write!(f, "resourcer resource {resource}"),
             TeamSource::Local => f.write_str("local mode"),
+            TeamSource::OAuth { app } => write!(f, "an OAuth install of app {app}"),
         }
     }
 }
@@ -67,6 +71,23 @@ impl TeamSpec {
     pub fn relinks(&self, other: &TeamSpec) -> bool {
         self.token != other.token || self.app != other.app
     }
+}
+
+/// An app workspaces install with "Add to Slack" (OAuth v2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthAppSpec {
+    /// The configured app id (`[[apps]] id`), in the install URLs.
+    pub id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// The bot every install runs.
+    pub bot: PathBuf,
+    /// Bot scopes asked for.
+    pub scopes: Vec<String>,
+    /// Bot tokens expire and are renewed with the refresh token.
+    pub token_rotation: bool,
+    /// Installed teams connect over this app's Socket Mode link.
+    pub socket_mode: bool,
 }
 
 /// A Socket Mode app: one app-level token (`xapp-…`) for every workspace

@@ -11,6 +11,7 @@ mod fake_slack_selftest;
 mod faults;
 mod hostile;
 mod idle;
+mod install;
 mod languages;
 mod lifecycle;
 mod loading;

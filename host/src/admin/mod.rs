@@ -15,11 +15,13 @@
 //! | `PUT /teams/{id}` | update (same body) |
 //! | `DELETE /teams/{id}` | remove |
 //! | `GET /conflicts` | changes refused because another source owns the team |
+//! | `GET /installations` | "Add to Slack" installs: installer, scopes, installed-at (never tokens) |
 //! | `POST /tokens/check` | `{"token"}` → what `auth.test` says |
 
 mod auth;
 mod dto;
 mod handlers;
+mod installs;
 mod reply;
 
 use std::net::SocketAddr;
@@ -53,6 +55,7 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/tokens/check", post(handlers::check_token))
         .route("/teams/{id}/release", post(handlers::release))
         .route("/conflicts", get(handlers::conflicts))
+        .route("/installations", get(installs::list))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

@@ -53,12 +53,15 @@ pub struct TeamRow {
     pub link: State,
 }
 
-/// Where a team came from (`{"kind": "resourcer", "resource": "…"}`).
+/// Where a team came from (`{"kind": "resourcer", "resource": "…"}`,
+/// `{"kind": "oauth", "app": "…"}`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Source {
     pub kind: String,
     #[serde(default)]
     pub resource: Option<String>,
+    #[serde(default)]
+    pub app: Option<String>,
 }
 
 /// A bot or link status: its `state` and whatever details it carries.
@@ -259,8 +262,8 @@ pub fn render(status: &Status) -> String {
 }
 
 fn row(team: &TeamRow) -> [String; 7] {
-    let source = match &team.source.resource {
-        Some(resource) => format!("{} {resource}", team.source.kind),
+    let source = match team.source.resource.as_ref().or(team.source.app.as_ref()) {
+        Some(which) => format!("{} {which}", team.source.kind),
         None => team.source.kind.clone(),
     };
     let bot = std::path::Path::new(&team.component)

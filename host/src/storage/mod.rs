@@ -1,6 +1,7 @@
 //! The host's state: bots' key-value data, the team registry and bots'
 //! timers, behind three ports ([`KvStore`], [`TeamStore`], [`TimerStore`])
-//! that a host is built with as one [`Storage`].
+//! that a host is built with as one [`Storage`], plus the OAuth
+//! installations ([`InstallStore`]).
 //!
 //! The ports are async because the durable implementation (SQLite, in
 //! [`sqlite`]) does its I/O on a thread of its own, never on the async
@@ -10,6 +11,7 @@
 #[cfg(test)]
 mod conformance;
 mod error;
+pub(crate) mod installs;
 mod key;
 mod kv;
 mod memory;
@@ -21,6 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use error::{StorageError, StorageOpenError};
+pub use installs::{InstallStore, Installation, MemoryInstalls, Refresh};
 pub use key::StorageKey;
 pub use kv::{ENTRY_OVERHEAD, KeyPage, KvStore, MAX_LIST_KEYS, StorageQuota, Usage};
 pub use memory::MemoryStore;
@@ -34,6 +37,7 @@ pub struct Storage {
     pub kv: Arc<dyn KvStore>,
     pub teams: Arc<dyn TeamStore>,
     pub timers: Arc<dyn TimerStore>,
+    pub installs: Arc<dyn InstallStore>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -44,13 +48,15 @@ impl std::fmt::Debug for Storage {
 
 impl Storage {
     /// Nothing survives the process: a [`MemoryStore`] for kv, and team
-    /// and timer stores that keep nothing (their `load` returns nothing).
+    /// and timer stores that keep nothing (their `load` returns nothing),
+    /// installations in memory.
     /// For tests and `bothost local`.
     pub fn memory(quota: StorageQuota) -> Self {
         Self {
             kv: Arc::new(MemoryStore::new(quota)),
             teams: Arc::new(NoTeamStore),
             timers: Arc::new(NoTimerStore),
+            installs: Arc::new(MemoryInstalls::default()),
         }
     }
 

@@ -5,7 +5,8 @@
 //! [`FakeSlack::base_url`] and talks to it over real loopback sockets, so
 //! its HTTP client, WebSocket client, backoff and liveness code all run.
 //!
-//! The protocol reference is `shared/docs/protocols.md` §§2–6. Where Slack's
+//! The protocol reference is `shared/docs/protocols.md` §§2–6 (§7 for the
+//! OAuth install, in `oauth.rs`). Where Slack's
 //! behaviour is undocumented the fake picks something plausible and says so
 //! in the item's docs.
 //!
@@ -21,6 +22,7 @@
 mod conn;
 mod faults;
 mod methods;
+mod oauth;
 mod recording;
 mod rtm;
 mod socket_mode;
@@ -299,6 +301,8 @@ fn claim_token(
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/{method}", get(web_api::handle).post(web_api::handle))
+        .route("/api/oauth.v2.access", axum::routing::post(oauth::access))
+        .route("/oauth/v2/authorize", get(oauth::authorize))
         .route("/rtm/{ticket}", get(rtm::upgrade))
         .route("/link", get(socket_mode::upgrade))
         .route("/link/", get(socket_mode::upgrade))

@@ -213,6 +213,7 @@ pub(crate) struct Inner {
     pub(crate) messages: HashMap<MessageKey, StoredMessage>,
     pub(crate) posts: Vec<Post>,
     pub(crate) calls: Vec<Call>,
+    pub(crate) oauth: super::oauth::OAuthState,
     seq: u64,
 }
 

@@ -152,6 +152,25 @@ impl WebClient {
             .await
     }
 
+    /// Calls `method` with a form body and the app's client credentials
+    /// as HTTP Basic (`oauth.v2.access`): no bearer token. Like the bearer
+    /// token, the secret touches only the header.
+    pub(super) async fn call_basic_form<T: DeserializeOwned>(
+        &self,
+        method: &'static str,
+        user: &str,
+        password: &Secret,
+        form: &[(&str, &str)],
+    ) -> Result<T, ApiError> {
+        let request = self
+            .http
+            .post(format!("{}{method}", self.base))
+            .basic_auth(user, Some(password.expose()))
+            .timeout(self.timeout)
+            .form(form);
+        self.execute(method, request).await
+    }
+
     /// Sends the request and turns the answer into `T` or a classified
     /// error.
     async fn execute<T: DeserializeOwned>(

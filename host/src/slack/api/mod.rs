@@ -18,6 +18,7 @@
 mod client;
 mod error;
 mod methods;
+mod oauth;
 mod paging;
 mod response;
 mod types;
@@ -29,5 +30,6 @@ mod tests;
 
 pub use client::WebClient;
 pub use error::ApiError;
+pub use oauth::{OAuthAccess, OAuthGrant};
 pub use paging::Page;
 pub use types::{AuthTest, ChannelRecord, PostMessage, Posted, RtmConnect, UserRecord};

@@ -22,6 +22,7 @@
 
 mod cache;
 mod clock;
+mod installs;
 mod kv;
 mod schema;
 mod seal;
@@ -160,12 +161,13 @@ impl SqliteStore {
         })
     }
 
-    /// The three ports over this database.
+    /// The ports over this database.
     pub fn storage(&self) -> Storage {
         Storage {
             kv: Arc::new(kv::SqliteKv(self.shared.clone())),
             teams: Arc::new(teams::SqliteTeams(self.shared.clone())),
             timers: Arc::new(timers::SqliteTimers(self.shared.clone())),
+            installs: Arc::new(installs::SqliteInstalls(self.shared.clone())),
         }
     }
 

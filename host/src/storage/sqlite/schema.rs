@@ -51,6 +51,22 @@ const MIGRATIONS: &[&str] = &[
          due_unix_ms INTEGER NOT NULL,
          PRIMARY KEY (team, name)
      ) WITHOUT ROWID;",
+    // 2: OAuth installations, one per team (tokens sealed, like the
+    // registry's).
+    "CREATE TABLE installs (
+         team          TEXT PRIMARY KEY,
+         app           TEXT NOT NULL,
+         team_name     TEXT,
+         enterprise    TEXT,
+         bot_user      TEXT,
+         scopes        TEXT NOT NULL,
+         installer     TEXT,
+         installed_at  INTEGER NOT NULL,
+         bot_token     BLOB NOT NULL,
+         refresh_token BLOB,
+         expires_at    INTEGER,
+         updated_at    INTEGER NOT NULL
+     );",
 ];
 
 /// The version this build writes.

@@ -467,3 +467,30 @@ async fn a_damaged_row_is_an_error_not_a_panic() {
         Err(StorageError::Corrupt(_))
     ));
 }
+
+#[tokio::test]
+async fn installations_pass_the_conformance_test() {
+    let store = memory_db(StorageQuota::default());
+    crate::storage::installs::conformance::saves_replaces_and_forgets(&*store.storage().installs)
+        .await;
+}
+
+#[tokio::test]
+async fn installations_survive_a_reopen_with_their_tokens_sealed() {
+    use crate::storage::installs::conformance::sample;
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path, key(), StorageQuota::default()).expect("open");
+    let install = sample("T9", true);
+    store.storage().installs.save(&install).await.expect("save");
+    store.close().await;
+    let bytes = database_bytes(&path);
+    assert!(contains(&bytes, "chat:write"), "the test reads the rows");
+    assert!(!contains(&bytes, "xoxb-T9"), "bot token sealed");
+    assert!(!contains(&bytes, "xoxe-1-T9"), "refresh token sealed");
+    let again = SqliteStore::open(&path, key(), StorageQuota::default()).expect("reopen");
+    assert_eq!(
+        again.storage().installs.load().await.expect("load"),
+        [install]
+    );
+    again.close().await;
+}
