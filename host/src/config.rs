@@ -13,7 +13,7 @@ use crate::bot_config::BotConfig;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
 use crate::secret::Secret;
-use crate::spec::{AppSpec, TeamSource, TeamSpec};
+use crate::spec::{AppSpec, HttpAppSpec, TeamSource, TeamSpec};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -42,6 +42,8 @@ pub struct HostConfig {
     pub slack: SlackSection,
     #[serde(default)]
     pub admin: Option<AdminSection>,
+    #[serde(default)]
+    pub http: Option<HttpSection>,
     #[serde(default)]
     pub resourcer: Option<ResourcerSection>,
     #[serde(default)]
@@ -92,6 +94,15 @@ pub struct AdminSection {
     pub bind: std::net::SocketAddr,
     /// Environment variable holding the admin bearer token.
     pub token_env: String,
+}
+
+/// The listener Slack sends its requests to (Events API, slash commands,
+/// interactivity); off unless the section is present. Separate from the
+/// admin API: this one faces Slack, the admin API stays private.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    pub bind: std::net::SocketAddr,
 }
 
 /// Where the host keeps its registry of teams, bots' key-value state and
@@ -157,13 +168,30 @@ fn default_grace() -> u64 {
     30
 }
 
-/// A Socket Mode app.
+/// A Slack app: its events come over Socket Mode (an app-level token),
+/// over HTTP (a signing secret), or both; at least one is required.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppEntry {
     pub id: String,
-    /// Environment variable holding the app-level token (`xapp-…`).
-    pub app_token_env: String,
+    /// Environment variable holding the app-level token (`xapp-…`):
+    /// Socket Mode.
+    #[serde(default)]
+    pub app_token_env: Option<String>,
+    /// Environment variable holding the app's signing secret: the Events
+    /// API over HTTP (needs `[http]`).
+    #[serde(default)]
+    pub signing_secret_env: Option<String>,
+}
+
+/// Every token and secret of the file, read from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Apps with an app-level token (Socket Mode).
+    pub apps: Vec<AppSpec>,
+    /// Apps with a signing secret (Events API over HTTP).
+    pub http_apps: Vec<HttpAppSpec>,
+    pub teams: Vec<TeamSpec>,
 }
 
 /// A team to serve.
@@ -260,6 +288,14 @@ impl HostConfig {
                 "[runtime] max_teams must be at least 1 (it sizes the instance pool)".into(),
             ));
         }
+        for app in &self.apps {
+            if app.app_token_env.is_none() && app.signing_secret_env.is_none() {
+                return Err(ConfigError::Invalid(format!(
+                    "app {} needs app_token_env (Socket Mode), signing_secret_env (HTTP) or both",
+                    app.id
+                )));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for team in &self.teams {
             if !seen.insert(&team.id) {
@@ -284,10 +320,7 @@ impl HostConfig {
     ///
     /// # Errors
     /// [`ConfigError::MissingEnv`] naming the variable (never a value).
-    pub fn resolve(
-        &self,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<(Vec<AppSpec>, Vec<TeamSpec>), ConfigError> {
+    pub fn resolve(&self, env: impl Fn(&str) -> Option<String>) -> Result<Resolved, ConfigError> {
         let secret = |var: &str, what: String| {
             env(var)
                 .filter(|v| !v.is_empty())
@@ -300,10 +333,22 @@ impl HostConfig {
         let apps = self
             .apps
             .iter()
-            .map(|a| {
+            .filter_map(|a| Some((a, a.app_token_env.as_deref()?)))
+            .map(|(a, var)| {
                 Ok(AppSpec {
                     id: a.id.clone(),
-                    token: secret(&a.app_token_env, format!("app {}", a.id))?,
+                    token: secret(var, format!("app {}", a.id))?,
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        let http_apps = self
+            .apps
+            .iter()
+            .filter_map(|a| Some((a, a.signing_secret_env.as_deref()?)))
+            .map(|(a, var)| {
+                Ok(HttpAppSpec {
+                    id: a.id.clone(),
+                    signing_secret: secret(var, format!("app {} signing secret", a.id))?,
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
@@ -321,7 +366,11 @@ impl HostConfig {
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
-        Ok((apps, teams))
+        Ok(Resolved {
+            apps,
+            http_apps,
+            teams,
+        })
     }
 }
 
@@ -344,6 +393,10 @@ api_base = "http://127.0.0.1:9/api/"
 [[apps]]
 id = "A1"
 app_token_env = "APP_TOKEN"
+
+[[apps]]
+id = "A2"
+signing_secret_env = "A2_SIGNING"
 
 [[teams]]
 id = "T1"
@@ -373,7 +426,17 @@ config = { label = "total" }
         assert_eq!(defaults.limits.storage_keys, 10_000);
         assert_eq!(defaults.limits.storage_value_bytes, 262_144);
         let env = |var: &str| Some(format!("xoxb-secret-{var}"));
-        let (apps, teams) = config.resolve(env).expect("resolve");
+        let Resolved {
+            apps,
+            http_apps,
+            teams,
+        } = config.resolve(env).expect("resolve");
+        assert_eq!(http_apps[0].id, "A2");
+        assert_eq!(
+            http_apps[0].signing_secret.expose(),
+            "xoxb-secret-A2_SIGNING"
+        );
+        assert_eq!(apps.len(), 1, "A2 has no app token");
         assert_eq!(apps[0].token.expose(), "xoxb-secret-APP_TOKEN");
         assert_eq!(
             teams[1].config.get("label").map(String::as_str),
@@ -397,6 +460,9 @@ config = { label = "total" }
         )
         .expect("parse");
         assert!(bad.validate().is_err());
+        let neither = HostConfig::parse("[[apps]]\nid = \"A1\"\n").expect("parse");
+        let err = neither.validate().expect_err("no transport").to_string();
+        assert!(err.contains("app A1 needs app_token_env"), "{err}");
     }
     #[test]
     fn max_teams_zero_is_an_error_not_one() {
@@ -458,6 +524,7 @@ mod fuzz_tests {
     /// The unit tests' example plus the sections it leaves out.
     fn sample() -> String {
         let extra = "\n[admin]\nbind = \"127.0.0.1:8088\"\ntoken_env = \"ADMIN\"\n\n\
+                     [http]\nbind = \"127.0.0.1:3000\"\n\n\
                      [resourcer]\nbot = \"echo.wasm\"\ngrace_secs = 5\n";
         format!("{}{extra}", super::tests::EXAMPLE)
     }

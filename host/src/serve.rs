@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::admin::{self, AdminState};
 use crate::builder::{BuildError, HostBuilder};
-use crate::config::{AdminSection, ConfigError, HostConfig, StorageSection};
+use crate::config::{AdminSection, ConfigError, HostConfig, Resolved, StorageSection};
 use crate::host::Host;
 use crate::progress;
 use crate::resourcer::{ResourcerConfig, ResourcerError};
@@ -20,7 +20,6 @@ use crate::runtime::RuntimeConfig;
 use crate::secret::Secret;
 use crate::slack::Tuning;
 use crate::sources::{EnvLookup, FileTeams, ResourcerSource};
-use crate::spec::AppSpec;
 use crate::storage::{Storage, StorageError, StorageKey, StorageOpenError, StorageQuota};
 
 #[derive(Debug, Error)]
@@ -33,6 +32,8 @@ pub enum ServeError {
     Resourcer(#[from] ResourcerError),
     #[error("admin API: {0}")]
     Admin(#[from] admin::AdminError),
+    #[error("Slack request listener: {0}")]
+    Http(admin::AdminError),
     #[error("watching {path}: {error}")]
     Watch { path: PathBuf, error: String },
     #[error(transparent)]
@@ -154,7 +155,7 @@ pub async fn serve(
     let config = HostConfig::load(config_path).await?;
     // Everything from the environment first: a missing variable is an
     // error before any task or connection exists.
-    let (apps, _) = config.resolve(env.as_ref())?;
+    let resolved = config.resolve(env.as_ref())?;
     let admin = match &config.admin {
         Some(section) => {
             let token = env(&section.token_env)
@@ -180,7 +181,16 @@ pub async fn serve(
         builder = builder.storage(storage, config.storage.retention());
     }
     let host = Arc::new(builder.build()?);
-    let started = start(&host, &config, config_path, &env, apps, admin, resourcer).await;
+    let started = start(
+        &host,
+        &config,
+        config_path,
+        &env,
+        resolved,
+        admin,
+        resourcer,
+    )
+    .await;
     if started.is_ok() {
         if let Some(every) = options.summary_every {
             let cancel = host.tasks().token().clone();
@@ -203,7 +213,7 @@ async fn start(
     config: &HostConfig,
     config_path: &Path,
     env: &EnvLookup,
-    apps: Vec<AppSpec>,
+    resolved: Resolved,
     admin: Option<(AdminSection, Secret)>,
     resourcer: Option<ResourcerConfig>,
 ) -> Result<(), ServeError> {
@@ -214,8 +224,22 @@ async fn start(
         });
         admin::start(section.bind, state, host.tasks()).await?;
     }
-    for app in apps {
+    if let Some(section) = &config.http {
+        let router = host.slack_router().unwrap_or_default();
+        admin::listen(section.bind, router, host.tasks(), "Slack request listener")
+            .await
+            .map_err(ServeError::Http)?;
+    } else if !resolved.http_apps.is_empty() {
+        tracing::warn!(
+            "apps have a signing secret but there is no [http] section: no request URL is served"
+        );
+    }
+    host.serve_uninstalls();
+    for app in resolved.apps {
         host.add_app(app);
+    }
+    for app in resolved.http_apps {
+        host.add_http_app(app);
     }
     let progress =
         progress::log_startup(host.clone(), STARTUP_PROGRESS, host.tasks().token().clone());

@@ -76,3 +76,12 @@ pub struct AppSpec {
     pub id: String,
     pub token: Secret,
 }
+
+/// An app whose events come over HTTP (the Events API, slash commands and
+/// interactivity at its request URLs): every request is signed with its
+/// signing secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAppSpec {
+    pub id: String,
+    pub signing_secret: Secret,
+}
