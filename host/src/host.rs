@@ -523,10 +523,7 @@ impl Host {
                 };
                 let Some(host) = host.upgrade() else { break };
                 let owner = host.owner(&uninstall.team);
-                let removed = host.remove(&uninstall.team).await;
-                if removed {
-                    host.metrics.uninstalls.inc();
-                }
+                let removed = host.uninstall(&uninstall.team).await;
                 tracing::info!(
                     team = %uninstall.team,
                     app = %uninstall.app,
@@ -537,6 +534,22 @@ impl Host {
                 );
             }
         });
+    }
+
+    /// Removes a team whose app Slack says is gone. The registry row and
+    /// token go first, so a restart never resumes it even if stopping the
+    /// bot takes a while; then the team is removed as by
+    /// [`remove`](Self::remove) (its key-value state kept for the
+    /// retention period). Returns whether it was served.
+    pub async fn uninstall(&self, team: &TeamId) -> bool {
+        if !self.contains(team) {
+            return false;
+        }
+        if let Err(e) = self.storage.teams.forget(team).await {
+            tracing::error!(%team, error = %e, "uninstalled team not removed from the registry; a restart may resume it");
+        }
+        self.metrics.uninstalls.inc();
+        self.remove(team).await
     }
 
     /// Stops a Socket Mode app's link; returns whether it existed.

@@ -5,6 +5,7 @@ mod admin;
 mod admission;
 mod availability;
 mod durable;
+mod events_api;
 mod examples;
 mod fake_slack_selftest;
 mod faults;

@@ -13,9 +13,9 @@ use bothost::ids::TeamId;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::slack::Tuning;
-use bothost::spec::{AppSpec, TeamSource, TeamSpec};
+use bothost::spec::{AppSpec, HttpAppSpec, TeamSource, TeamSpec};
 
-use crate::fake_slack::{FakeSlack, Workspace};
+use crate::fake_slack::{EventsApp, FakeSlack, Workspace};
 
 /// Timings for tests: fast reconnects and liveness checks.
 pub fn fast_tuning() -> Tuning {
@@ -54,6 +54,8 @@ impl SlackEnv {
                 .build()
                 .expect("host"),
         );
+        // Teams Slack says are uninstalled are removed, as in `serve`.
+        host.serve_uninstalls();
         Self { slack, host }
     }
 
@@ -97,6 +99,28 @@ impl SlackEnv {
             id: app.to_owned(),
             token: Secret::new(token),
         });
+    }
+
+    /// Registers an app served over HTTP (signing secret
+    /// `signing-secret-<app>`) and serves the host's Slack request URLs on
+    /// a fresh loopback port; returns the fake's side of the app.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn events_app(&self, app: &str) -> EventsApp {
+        let secret = format!("signing-secret-{app}");
+        self.host.add_http_app(HttpAppSpec {
+            id: app.to_owned(),
+            signing_secret: Secret::new(secret.clone()),
+        });
+        let routes = self.host.slack_router().expect("a Slack host");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let bound =
+            bothost::admin::listen(addr, routes, self.host.tasks(), "Slack request listener")
+                .await
+                .expect("bind the Slack request listener");
+        self.slack
+            .events_app(app, &secret, &format!("http://{bound}"))
     }
 
     /// The usual pair: team T1 over RTM and team T2 over Socket Mode app

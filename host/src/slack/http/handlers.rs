@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -61,12 +61,7 @@ async fn check(
     body: Body,
 ) -> Result<Verified, Refusal> {
     let app = apps.get(app_id).ok_or(Refusal::UnknownApp)?;
-    let declared = header(headers, header::CONTENT_LENGTH.as_str())
-        .and_then(|n| n.parse::<u64>().ok())
-        .unwrap_or(0);
-    if declared > MAX_BODY as u64 {
-        return Err(Refusal::TooLarge);
-    }
+    // Read up to the cap and no further (whatever `Content-Length` says).
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| Refusal::TooLarge)?;
@@ -78,6 +73,14 @@ async fn check(
     Ok(Verified { app, body })
 }
 
+/// Which request URL a request came to.
+#[derive(Debug, Clone, Copy)]
+enum Url {
+    Events,
+    Commands,
+    Interactive,
+}
+
 /// `POST /slack/events/{app}`: Events API callbacks and `url_verification`.
 pub(super) async fn events(
     State(apps): State<Arc<HttpApps>>,
@@ -85,85 +88,106 @@ pub(super) async fn events(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Verified { app, body } = match verified(&apps, &app_id, &headers, body).await {
-        Ok(verified) => verified,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
-        return malformed(&apps, &app_id);
-    };
-    match payload.get("type").and_then(Value::as_str) {
-        Some("url_verification") => match payload.get("challenge").and_then(Value::as_str) {
-            Some(challenge) => {
-                tracing::info!(app = %app_id, "url_verification answered");
-                Json(json!({ "challenge": challenge })).into_response()
-            }
-            None => malformed(&apps, &app_id),
-        },
-        Some("event_callback") => {
-            let event_id = payload.get("event_id").and_then(Value::as_str);
-            if event_id.is_some_and(|id| !app.first_time(id)) {
-                tracing::debug!(
-                    app = %app_id,
-                    event_id,
-                    retry = header(&headers, "x-slack-retry-num"),
-                    reason = header(&headers, "x-slack-retry-reason"),
-                    "retried event ignored"
-                );
-                return StatusCode::OK.into_response();
-            }
-            app.routes.route(PayloadKind::EventsApi, &payload);
-            StatusCode::OK.into_response()
-        }
-        other => {
-            tracing::debug!(app = %app_id, kind = ?other, "Events API request without an event ignored");
-            StatusCode::OK.into_response()
-        }
-    }
+    serve(Url::Events, &apps, &app_id, &headers, body).await
 }
 
-/// `POST /slack/commands/{app}`: a slash command (form-encoded). Answered
-/// with an empty 200 (Slack shows nothing); the bot answers in the
-/// channel, as over Socket Mode.
+/// `POST /slack/commands/{app}`: a slash command (form-encoded).
 pub(super) async fn commands(
     State(apps): State<Arc<HttpApps>>,
     Path(app_id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Verified { app, body } = match verified(&apps, &app_id, &headers, body).await {
-        Ok(verified) => verified,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let Some(payload) = form(&body) else {
-        return malformed(&apps, &app_id);
-    };
-    app.routes.route(PayloadKind::SlashCommands, &payload);
-    StatusCode::OK.into_response()
+    serve(Url::Commands, &apps, &app_id, &headers, body).await
 }
 
 /// `POST /slack/interactive/{app}`: an interaction (form field `payload`
-/// holding JSON), handed to the bot as Socket Mode's `interactive`.
+/// holding JSON).
 pub(super) async fn interactive(
     State(apps): State<Arc<HttpApps>>,
     Path(app_id): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let Verified { app, body } = match verified(&apps, &app_id, &headers, body).await {
+    serve(Url::Interactive, &apps, &app_id, &headers, body).await
+}
+
+async fn serve(
+    url: Url,
+    apps: &HttpApps,
+    app_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let Verified { app, body } = match verified(apps, app_id, headers, body).await {
         Ok(verified) => verified,
         Err(refusal) => return refusal.into_response(),
     };
-    let payload = form(&body)
+    let answer = match url {
+        Url::Events => event(&app, headers, &body),
+        Url::Commands => command(&app, &body),
+        Url::Interactive => interaction(&app, &body),
+    };
+    answer.unwrap_or_else(|refusal| {
+        apps.metrics.verification_failure(refusal.reason());
+        tracing::warn!(app = %app_id, "signed Slack request with a malformed body refused");
+        refusal.into_response()
+    })
+}
+
+/// An Events API request: the challenge, or the event queued for its team
+/// (once: a retry of an event already seen is acked and dropped).
+fn event(app: &HttpApp, headers: &HeaderMap, body: &[u8]) -> Result<Response, Refusal> {
+    let payload: Value = serde_json::from_slice(body).map_err(|_| Refusal::Malformed)?;
+    match payload.get("type").and_then(Value::as_str) {
+        Some("url_verification") => {
+            let challenge = payload
+                .get("challenge")
+                .and_then(Value::as_str)
+                .ok_or(Refusal::Malformed)?;
+            tracing::info!(app = %app.id(), "url_verification answered");
+            Ok(Json(json!({ "challenge": challenge })).into_response())
+        }
+        Some("event_callback") => {
+            let event_id = payload.get("event_id").and_then(Value::as_str);
+            if event_id.is_some_and(|id| !app.first_time(id)) {
+                tracing::debug!(
+                    app = %app.id(),
+                    event_id,
+                    retry = header(headers, "x-slack-retry-num"),
+                    reason = header(headers, "x-slack-retry-reason"),
+                    "retried event ignored"
+                );
+            } else {
+                app.routes.route(PayloadKind::EventsApi, &payload);
+            }
+            Ok(StatusCode::OK.into_response())
+        }
+        other => {
+            tracing::debug!(app = %app.id(), kind = ?other, "Events API request without an event ignored");
+            Ok(StatusCode::OK.into_response())
+        }
+    }
+}
+
+/// A slash command, answered with an empty 200 (Slack shows nothing); the
+/// bot answers in the channel, as over Socket Mode.
+fn command(app: &HttpApp, body: &[u8]) -> Result<Response, Refusal> {
+    let payload = form(body).ok_or(Refusal::Malformed)?;
+    app.routes.route(PayloadKind::SlashCommands, &payload);
+    Ok(StatusCode::OK.into_response())
+}
+
+/// An interaction, handed to the bot as Socket Mode's `interactive`.
+fn interaction(app: &HttpApp, body: &[u8]) -> Result<Response, Refusal> {
+    let payload = form(body)
         .and_then(|f| f.get("payload")?.as_str().map(str::to_owned))
         .and_then(|p| serde_json::from_str::<Value>(&p).ok())
-        .filter(Value::is_object);
-    let Some(payload) = payload else {
-        return malformed(&apps, &app_id);
-    };
+        .filter(Value::is_object)
+        .ok_or(Refusal::Malformed)?;
     app.routes
         .route(PayloadKind::Other("interactive"), &payload);
-    StatusCode::OK.into_response()
+    Ok(StatusCode::OK.into_response())
 }
 
 /// A form body as a JSON object of strings (the shape Socket Mode's
@@ -175,11 +199,4 @@ fn form(body: &[u8]) -> Option<Value> {
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
     Some(Value::Object(object))
-}
-
-fn malformed(apps: &HttpApps, app_id: &str) -> Response {
-    let refusal = Refusal::Malformed;
-    apps.metrics.verification_failure(refusal.reason());
-    tracing::warn!(app = %app_id, "signed Slack request with a malformed body refused");
-    refusal.into_response()
 }
