@@ -1,5 +1,6 @@
 //! The host's configuration file (`bothost.toml`): runtime sizing, bot
-//! limits, Slack settings, Socket Mode apps and the teams to serve. Typed
+//! limits, Slack settings, the Slack request listener, Slack apps (Socket
+//! Mode, HTTP) and the teams to serve. Typed
 //! and strict (`deny_unknown_fields`): a typo is an error, not a silently
 //! ignored setting. Tokens are never written in the file; it names the
 //! environment variables that hold them.
@@ -206,7 +207,8 @@ pub struct TeamEntry {
     pub bot: PathBuf,
     /// Environment variable holding the bot token (`xoxb-…`).
     pub token_env: String,
-    /// Connect over this Socket Mode app instead of RTM.
+    /// Take events from this app (Socket Mode, HTTP or both, as its
+    /// `[[apps]]` entry has them) instead of RTM.
     #[serde(default)]
     pub app: Option<String>,
     /// Custom config given to the bot.

@@ -1,5 +1,5 @@
 //! What the host is asked to serve: the one description of a team (and of
-//! a Socket Mode app) that every source produces (the teams file, the admin
+//! a Slack app) that every source produces (the teams file, the admin
 //! API, the resourcer, local mode) and every layer reads.
 
 use std::path::PathBuf;
@@ -52,7 +52,8 @@ pub struct TeamSpec {
     pub bot: PathBuf,
     /// The bot token (`xoxb-…`); only the team's link ever reads it.
     pub token: Secret,
-    /// Connect over this Socket Mode app instead of RTM.
+    /// Take events from this app (over Socket Mode, HTTP or both, as the
+    /// app has them) instead of RTM.
     #[serde(default)]
     pub app: Option<String>,
     /// The team's custom config for its bot (never a secret).

@@ -376,3 +376,65 @@ async fn an_uninstall_over_socket_mode_removes_the_team_too() {
     assert!(metric(&env, "bothost_uninstalls_total 1"));
     env.close().await;
 }
+
+/// A free loopback port (bound, read, released: `serve` binds it next).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a loopback port")
+        .port()
+}
+
+#[tokio::test]
+async fn serve_with_an_http_section_answers_slack_at_the_request_url() {
+    let slack = FakeSlack::start().await;
+    let ws = Workspace::new("T1", "xoxb-T1");
+    slack.add_workspace(ws.clone());
+    let dir = std::env::temp_dir().join(format!("bothost-events-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let port = free_port();
+    let mut config = bothost_tests::serve_config(&slack.base_url(), &dir, &[]);
+    config.push_str(&format!(
+        "[http]\nbind = \"127.0.0.1:{port}\"\n\n[[apps]]\nid = \"A9\"\nsigning_secret_env = \"A9_SIGNING\"\n\n\
+         [[teams]]\nid = \"T1\"\nbot = \"{bot}\"\ntoken_env = \"T1_TOKEN\"\napp = \"A9\"\n",
+        bot = guests::ECHO,
+    ));
+    let _ = std::fs::remove_file(dir.join("bothost.db"));
+    let path = dir.join("bothost.toml");
+    std::fs::write(&path, config).expect("config");
+    let env: bothost::sources::EnvLookup = Arc::new(|var: &str| match var {
+        "T1_TOKEN" => Some("xoxb-T1".to_owned()),
+        "A9_SIGNING" => Some("signing-secret-A9".to_owned()),
+        _ => None,
+    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let options = bothost::serve::ServeOptions::default();
+        bothost::serve::serve(&path, env, &options, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    // The team is served once it has called `auth.test`; the listener is
+    // bound before any team starts.
+    slack.wait_calls("auth.test", 1).await;
+    let app = slack.events_app(
+        "A9",
+        "signing-secret-A9",
+        &format!("http://127.0.0.1:{port}"),
+    );
+    // `serve` gives no handle to watch the team start: until its bot runs,
+    // an event finds no team (acked, dropped, as Slack's would be), so it
+    // is said again, a bounded number of times, until the bot answers.
+    for _ in 0..2000 {
+        acked_once(&say(&app, &ws, "served over http", &Retries::default()).await);
+        if !slack.posts().is_empty() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(slack.wait_posts(1).await[0].text, "served over http");
+    stop.send(()).expect("stop");
+    server.await.expect("join").expect("serve returned cleanly");
+    slack.shutdown().await;
+}
