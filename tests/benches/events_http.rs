@@ -91,14 +91,19 @@ async fn setup(teams: usize) -> Setup {
     }
 }
 
+/// What a run measured.
+struct Measured {
+    /// First attempt's request → answer (a missing answer counts as 3 s).
+    acks: Vec<Duration>,
+    /// Event sent → reply posted.
+    replies: Vec<Duration>,
+    /// Requests Slack would have retried (no 2xx within 3 s).
+    retried: usize,
+}
+
 /// Sends `count` mentions at `rate` per second, round-robin over teams,
-/// each request on its own task; returns (ack latencies, reply latencies).
-async fn run(
-    setup: &Setup,
-    count: usize,
-    rate: u32,
-    offset: usize,
-) -> (Vec<Duration>, Vec<Duration>) {
+/// each request on its own task.
+async fn run(setup: &Setup, count: usize, rate: u32, offset: usize) -> Measured {
     let before = setup.slack.posts().len();
     let mut sent: HashMap<String, Instant> = HashMap::with_capacity(count);
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
