@@ -15,14 +15,13 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::DropGuard;
 
-use super::http::{HttpApp, HttpApps};
-use super::routes::{UNINSTALL_QUEUE, Uninstall};
-
 use super::api::WebClient;
 use super::events::BotIdentity;
+use super::http::{HttpApp, HttpApps};
 use super::link::TeamLink;
 use super::linked::SlackLink;
 use super::ratelimit::{CallError, Method, RateLimiter};
+use super::routes::{UNINSTALL_QUEUE, Uninstall};
 use super::socket_mode::AppLink;
 use super::tuning::Tuning;
 use super::{directory_fill, socket_mode};
