@@ -8,18 +8,17 @@
 //! events/s for 10 s); `-- quick` for 100 teams at 100 events/s for 5 s.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bothost::builder::HostBuilder;
 use bothost::host::Host;
-use bothost::ids::TeamId;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::slack::Tuning;
-use bothost::spec::{HttpAppSpec, TeamSource, TeamSpec};
+use bothost::spec::HttpAppSpec;
 use bothost_tests::fake_slack::{ACK_TIMEOUT, EventsApp, FakeSlack, Retries, Workspace};
+use bothost_tests::slack_env::add_numbered_teams;
 use tokio::time::Instant;
 
 const APP: &str = "A9";
@@ -62,23 +61,9 @@ async fn setup(teams: usize) -> Setup {
         .await
         .expect("listen");
     let app = slack.events_app(APP, SECRET, &format!("http://{bound}"));
-    let workspaces: Vec<Workspace> = (0..teams)
-        .map(|i| Workspace::new(&format!("T{i:05}"), &format!("xoxb-{i}")))
-        .collect();
     let start = Instant::now();
-    for ws in &workspaces {
-        slack.add_workspace(ws.clone());
-        host.add(TeamSpec {
-            id: TeamId::from(ws.team_id.as_str()),
-            bot: Path::new(bothost_guests::ECHO).to_path_buf(),
-            token: Secret::new(ws.bot_token.clone()),
-            app: Some(APP.into()),
-            config: Default::default(),
-            source: TeamSource::Admin,
-        })
-        .await
-        .expect("add");
-    }
+    let workspaces =
+        add_numbered_teams(&slack, &host, teams, bothost_guests::ECHO, Some(APP)).await;
     println!(
         "start {teams} teams on an HTTP app (auth.test + users/conversations.list + bot init): {:.2} s",
         start.elapsed().as_secs_f64()

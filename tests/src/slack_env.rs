@@ -185,6 +185,38 @@ impl SlackEnv {
     }
 }
 
+/// Adds `count` numbered workspaces (`T00000`, `T00001`…) to the fake and
+/// their teams to `host`, each running `bot` over RTM (`app` = None) or
+/// the app; for the benchmarks.
+///
+/// # Panics
+/// If the host refuses a team.
+pub async fn add_numbered_teams(
+    slack: &FakeSlack,
+    host: &Host,
+    count: usize,
+    bot: &str,
+    app: Option<&str>,
+) -> Vec<Workspace> {
+    let workspaces: Vec<Workspace> = (0..count)
+        .map(|i| Workspace::new(&format!("T{i:05}"), &format!("xoxb-{i}")))
+        .collect();
+    for ws in &workspaces {
+        slack.add_workspace(ws.clone());
+        host.add(TeamSpec {
+            id: TeamId::from(ws.team_id.as_str()),
+            bot: Path::new(bot).to_path_buf(),
+            token: Secret::new(ws.bot_token.clone()),
+            app: app.map(str::to_owned),
+            config: BotConfig::new(),
+            source: TeamSource::Admin,
+        })
+        .await
+        .expect("add");
+    }
+    workspaces
+}
+
 /// A mention of the workspace's bot followed by `text`.
 pub fn mention(ws: &Workspace, text: &str) -> String {
     format!("<@{}> {text}", ws.bot_user_id)
