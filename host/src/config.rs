@@ -1,5 +1,6 @@
 //! The host's configuration file (`bothost.toml`): runtime sizing, bot
-//! limits, Slack settings, Socket Mode apps and the teams to serve. Typed
+//! limits, Slack settings, the Slack request listener, Slack apps (Socket
+//! Mode, HTTP) and the teams to serve. Typed
 //! and strict (`deny_unknown_fields`): a typo is an error, not a silently
 //! ignored setting. Tokens are never written in the file; it names the
 //! environment variables that hold them.
@@ -13,7 +14,7 @@ use crate::bot_config::BotConfig;
 use crate::ids::TeamId;
 use crate::limits::BotLimits;
 use crate::secret::Secret;
-use crate::spec::{AppSpec, TeamSource, TeamSpec};
+use crate::spec::{AppSpec, HttpAppSpec, TeamSource, TeamSpec};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -43,13 +44,11 @@ pub struct HostConfig {
     #[serde(default)]
     pub admin: Option<AdminSection>,
     #[serde(default)]
+    pub http: Option<HttpSection>,
+    #[serde(default)]
     pub resourcer: Option<ResourcerSection>,
     #[serde(default)]
     pub storage: StorageSection,
-    /// The HTTP listener for Slack's requests (OAuth install pages); off
-    /// unless present.
-    #[serde(default)]
-    pub http: Option<HttpSection>,
     #[serde(default)]
     pub apps: Vec<AppEntry>,
     #[serde(default)]
@@ -93,8 +92,10 @@ impl Default for SlackSection {
     }
 }
 
-/// The HTTP listener Slack and browsers reach (OAuth install and its
-/// callback).
+/// The HTTP listener Slack and browsers reach: the Events API, slash
+/// commands and interactivity, and "Add to Slack" (install page and
+/// callback); off unless the section is present. Separate from the admin
+/// API: this one faces Slack, the admin API stays private.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpSection {
@@ -179,17 +180,22 @@ fn default_grace() -> u64 {
     30
 }
 
-/// A Slack app: a Socket Mode app (with its app-level token), an app
-/// workspaces install with "Add to Slack" (with its OAuth client
-/// credentials and the bot its installs run), or both.
+/// A Slack app: its events come over Socket Mode (an app-level token),
+/// over HTTP (a signing secret), or both; at least one is required. An
+/// app workspaces install with "Add to Slack" also has its OAuth client
+/// credentials and the bot its installs run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppEntry {
     pub id: String,
-    /// Environment variable holding the app-level token (`xapp-…`): teams
-    /// of this app connect over Socket Mode.
+    /// Environment variable holding the app-level token (`xapp-…`):
+    /// Socket Mode.
     #[serde(default)]
     pub app_token_env: Option<String>,
+    /// Environment variable holding the app's signing secret: the Events
+    /// API over HTTP (needs `[http]`).
+    #[serde(default)]
+    pub signing_secret_env: Option<String>,
     /// OAuth client id (not a secret: it is in every install link).
     #[serde(default)]
     pub client_id: Option<String>,
@@ -214,6 +220,16 @@ impl AppEntry {
     }
 }
 
+/// Every token and secret of the file, read from the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Apps with an app-level token (Socket Mode).
+    pub apps: Vec<AppSpec>,
+    /// Apps with a signing secret (Events API over HTTP).
+    pub http_apps: Vec<HttpAppSpec>,
+    pub teams: Vec<TeamSpec>,
+}
+
 /// A team to serve.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -226,7 +242,8 @@ pub struct TeamEntry {
     pub bot: PathBuf,
     /// Environment variable holding the bot token (`xoxb-…`).
     pub token_env: String,
-    /// Connect over this Socket Mode app instead of RTM.
+    /// Take events from this app (Socket Mode, HTTP or both, as its
+    /// `[[apps]]` entry has them) instead of RTM.
     #[serde(default)]
     pub app: Option<String>,
     /// Custom config given to the bot.
@@ -315,6 +332,15 @@ impl HostConfig {
                 "[runtime] max_teams must be at least 1 (it sizes the instance pool)".into(),
             ));
         }
+        for app in &self.apps {
+            if app.app_token_env.is_none() && app.signing_secret_env.is_none() && !app.installable()
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "app {} needs app_token_env (Socket Mode), signing_secret_env (HTTP) or both",
+                    app.id
+                )));
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         for team in &self.teams {
             if !seen.insert(&team.id) {
@@ -362,12 +388,6 @@ impl HostConfig {
                     app.id
                 )));
             }
-            if !app.installable() && app.app_token_env.is_none() {
-                return Err(ConfigError::Invalid(format!(
-                    "app {}: needs app_token_env (Socket Mode) or OAuth client credentials",
-                    app.id
-                )));
-            }
         }
         if let Some(http) = &self.http {
             match &http.public_url {
@@ -392,10 +412,7 @@ impl HostConfig {
     ///
     /// # Errors
     /// [`ConfigError::MissingEnv`] naming the variable (never a value).
-    pub fn resolve(
-        &self,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<(Vec<AppSpec>, Vec<TeamSpec>), ConfigError> {
+    pub fn resolve(&self, env: impl Fn(&str) -> Option<String>) -> Result<Resolved, ConfigError> {
         let secret = |var: &str, what: String| {
             env(var)
                 .filter(|v| !v.is_empty())
@@ -416,6 +433,17 @@ impl HostConfig {
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
+        let http_apps = self
+            .apps
+            .iter()
+            .filter_map(|a| Some((a, a.signing_secret_env.as_deref()?)))
+            .map(|(a, var)| {
+                Ok(HttpAppSpec {
+                    id: a.id.clone(),
+                    signing_secret: secret(var, format!("app {} signing secret", a.id))?,
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
         let teams = self
             .teams
             .iter()
@@ -430,7 +458,11 @@ impl HostConfig {
                 })
             })
             .collect::<Result<_, ConfigError>>()?;
-        Ok((apps, teams))
+        Ok(Resolved {
+            apps,
+            http_apps,
+            teams,
+        })
     }
 
     /// The apps workspaces install with "Add to Slack", their client
@@ -468,7 +500,7 @@ impl HostConfig {
                     bot: bot.clone(),
                     scopes: a.scopes.clone(),
                     token_rotation: a.token_rotation,
-                    socket_mode: a.app_token_env.is_some(),
+                    carries_events: a.app_token_env.is_some() || a.signing_secret_env.is_some(),
                 })
             })
             .collect()
@@ -494,6 +526,10 @@ api_base = "http://127.0.0.1:9/api/"
 [[apps]]
 id = "A1"
 app_token_env = "APP_TOKEN"
+
+[[apps]]
+id = "A2"
+signing_secret_env = "A2_SIGNING"
 
 [[teams]]
 id = "T1"
@@ -523,7 +559,17 @@ config = { label = "total" }
         assert_eq!(defaults.limits.storage_keys, 10_000);
         assert_eq!(defaults.limits.storage_value_bytes, 262_144);
         let env = |var: &str| Some(format!("xoxb-secret-{var}"));
-        let (apps, teams) = config.resolve(env).expect("resolve");
+        let Resolved {
+            apps,
+            http_apps,
+            teams,
+        } = config.resolve(env).expect("resolve");
+        assert_eq!(http_apps[0].id, "A2");
+        assert_eq!(
+            http_apps[0].signing_secret.expose(),
+            "xoxb-secret-A2_SIGNING"
+        );
+        assert_eq!(apps.len(), 1, "A2 has no app token");
         assert_eq!(apps[0].token.expose(), "xoxb-secret-APP_TOKEN");
         assert_eq!(
             teams[1].config.get("label").map(String::as_str),
@@ -547,6 +593,9 @@ config = { label = "total" }
         )
         .expect("parse");
         assert!(bad.validate().is_err());
+        let neither = HostConfig::parse("[[apps]]\nid = \"A1\"\n").expect("parse");
+        let err = neither.validate().expect_err("no transport").to_string();
+        assert!(err.contains("app A1 needs app_token_env"), "{err}");
     }
     #[test]
     fn installable_apps_read_their_client_secret_and_need_all_three_keys() {
@@ -564,9 +613,9 @@ config = { label = "total" }
         let oauth = config.oauth_apps(env).expect("resolve");
         assert_eq!(oauth.len(), 1, "A2 is a Socket Mode app only");
         assert_eq!(oauth[0].client_secret.expose(), "secret-of-A1_SECRET");
-        assert!(oauth[0].token_rotation && !oauth[0].socket_mode);
+        assert!(oauth[0].token_rotation && !oauth[0].carries_events);
         assert!(!format!("{oauth:?}").contains("secret-of"));
-        let (apps, _) = config.resolve(env).expect("resolve");
+        let apps = config.resolve(env).expect("resolve").apps;
         assert_eq!(apps.len(), 1, "only A2 has an app token");
         let err = config
             .oauth_apps(|_| None)
@@ -645,6 +694,7 @@ mod fuzz_tests {
     /// The unit tests' example plus the sections it leaves out.
     fn sample() -> String {
         let extra = "\n[admin]\nbind = \"127.0.0.1:8088\"\ntoken_env = \"ADMIN\"\n\n\
+                     [http]\nbind = \"127.0.0.1:3000\"\n\n\
                      [resourcer]\nbot = \"echo.wasm\"\ngrace_secs = 5\n";
         format!("{}{extra}", super::tests::EXAMPLE)
     }

@@ -27,7 +27,7 @@ use crate::ids::TeamId;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::slack::SlackHub;
-use crate::spec::{AppSpec, TeamSource, TeamSpec};
+use crate::spec::{AppSpec, HttpAppSpec, TeamSource, TeamSpec};
 use crate::storage::Storage;
 use crate::team::{Admission, TeamError, TeamHandle, TeamView, Teams};
 
@@ -482,6 +482,78 @@ impl Host {
             }
             None => false,
         }
+    }
+
+    /// Serves an app's HTTP request URLs (its signing secret); returns
+    /// false when this host does not serve Slack.
+    pub fn add_http_app(&self, app: HttpAppSpec) -> bool {
+        match &self.slack {
+            Some(hub) => {
+                hub.http_apps().add(app);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The Slack-facing routes (Events API, slash commands, interactivity
+    /// of every HTTP app); `None` when this host does not serve Slack.
+    /// Other Slack-facing routes merge into it (`Router::merge`).
+    pub fn slack_router(&self) -> Option<axum::Router> {
+        self.slack.as_ref().map(|hub| hub.http_router())
+    }
+
+    /// Removes the teams Slack says no longer have their app
+    /// (`app_uninstalled`, `tokens_revoked` naming the bot), over Socket
+    /// Mode or HTTP alike, until the host closes: the team stops, its
+    /// registry row and token go, its key-value state is kept for the
+    /// retention period (as [`remove`](Self::remove) does). Counted in
+    /// `bothost_uninstalls_total`. Does nothing when called again or when
+    /// this host does not serve Slack.
+    pub fn serve_uninstalls(self: &Arc<Self>) {
+        let Some(mut uninstalls) = self.slack.as_ref().and_then(|hub| hub.take_uninstalls()) else {
+            return;
+        };
+        let host = Arc::downgrade(self);
+        let cancel = self.sources.token().clone();
+        self.sources.spawn(async move {
+            loop {
+                let uninstall = tokio::select! {
+                    () = cancel.cancelled() => break,
+                    next = uninstalls.recv() => match next {
+                        Some(uninstall) => uninstall,
+                        None => break,
+                    },
+                };
+                let Some(host) = host.upgrade() else { break };
+                let owner = host.owner(&uninstall.team);
+                let removed = host.uninstall(&uninstall.team).await;
+                tracing::info!(
+                    team = %uninstall.team,
+                    app = %uninstall.app,
+                    reason = %uninstall.reason,
+                    owner = ?owner.map(|o| o.to_string()),
+                    removed,
+                    "app uninstalled: team removed, its state kept for the retention period"
+                );
+            }
+        });
+    }
+
+    /// Removes a team whose app Slack says is gone. The registry row and
+    /// token go first, so a restart never resumes it even if stopping the
+    /// bot takes a while; then the team is removed as by
+    /// [`remove`](Self::remove) (its key-value state kept for the
+    /// retention period). Returns whether it was served.
+    pub async fn uninstall(&self, team: &TeamId) -> bool {
+        if !self.contains(team) {
+            return false;
+        }
+        if let Err(e) = self.storage.teams.forget(team).await {
+            tracing::error!(%team, error = %e, "uninstalled team not removed from the registry; a restart may resume it");
+        }
+        self.metrics.uninstalls.inc();
+        self.remove(team).await
     }
 
     /// Stops a Socket Mode app's link; returns whether it existed.

@@ -19,6 +19,11 @@ pub struct KindLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct TeamStatusLabel {
     pub bot: String,
     pub link: String,
@@ -52,6 +57,13 @@ pub struct Metrics {
     /// it without knowing which transports exist (a family cannot be
     /// iterated, and asking it for a label would create that series).
     reconnects_total: AtomicU64,
+    /// Requests to the Slack-facing HTTP listener refused before anything
+    /// was parsed (bad signature, stale timestamp, too large, unknown
+    /// app…), by reason.
+    pub verification_failures: Family<ReasonLabel, Counter>,
+    /// Teams removed because Slack said the app was uninstalled or its
+    /// bot token revoked.
+    pub uninstalls: Counter,
     /// Teams by bot and link status, set at each scrape.
     teams: Family<TeamStatusLabel, Gauge>,
     /// Serialises scrapes, which reset and refill `teams`.
@@ -83,6 +95,18 @@ impl Default for Metrics {
         let idle_evictions = Counter::default();
         let reconnects = Family::<KindLabel, Counter>::default();
         let teams = Family::<TeamStatusLabel, Gauge>::default();
+        let verification_failures = Family::<ReasonLabel, Counter>::default();
+        let uninstalls = Counter::default();
+        registry.register(
+            "request_verification_failures",
+            "Slack requests refused before parsing, by reason",
+            verification_failures.clone(),
+        );
+        registry.register(
+            "uninstalls",
+            "Teams removed on app_uninstalled or tokens_revoked",
+            uninstalls.clone(),
+        );
         registry.register("events", "Events delivered to bots", events.clone());
         registry.register(
             "events_dropped",
@@ -120,6 +144,8 @@ impl Default for Metrics {
             idle_evictions,
             reconnects,
             reconnects_total: AtomicU64::new(0),
+            verification_failures,
+            uninstalls,
             teams,
             scrape: Mutex::new(()),
         }
@@ -137,6 +163,13 @@ impl Metrics {
             .get_or_create(&KindLabel { kind: transport })
             .inc();
         self.reconnects_total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a Slack request refused before parsing.
+    pub fn verification_failure(&self, reason: &'static str) {
+        self.verification_failures
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// Reconnects since start, every transport together.

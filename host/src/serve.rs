@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::admin::{self, AdminState};
 use crate::builder::{BuildError, HostBuilder};
-use crate::config::{AdminSection, ConfigError, HostConfig, StorageSection};
+use crate::config::{AdminSection, ConfigError, HostConfig, Resolved, StorageSection};
 use crate::host::Host;
 use crate::progress;
 use crate::resourcer::{ResourcerConfig, ResourcerError};
@@ -20,7 +20,6 @@ use crate::runtime::RuntimeConfig;
 use crate::secret::Secret;
 use crate::slack::Tuning;
 use crate::sources::{EnvLookup, FileTeams, ResourcerSource};
-use crate::spec::AppSpec;
 use crate::storage::{Storage, StorageError, StorageKey, StorageOpenError, StorageQuota};
 
 #[derive(Debug, Error)]
@@ -33,6 +32,8 @@ pub enum ServeError {
     Resourcer(#[from] ResourcerError),
     #[error("admin API: {0}")]
     Admin(#[from] admin::AdminError),
+    #[error("Slack request listener: {0}")]
+    Http(admin::AdminError),
     #[error("watching {path}: {error}")]
     Watch { path: PathBuf, error: String },
     #[error(transparent)]
@@ -47,8 +48,6 @@ pub enum ServeError {
     Resume(StorageError),
     #[error(transparent)]
     Install(#[from] crate::install::InstallError),
-    #[error(transparent)]
-    Listen(#[from] crate::install::listener::ListenError),
 }
 
 /// How often a progress line is logged while teams start.
@@ -158,7 +157,7 @@ pub async fn serve(
     let config = HostConfig::load(config_path).await?;
     // Everything from the environment first: a missing variable is an
     // error before any task or connection exists.
-    let (apps, _) = config.resolve(env.as_ref())?;
+    let resolved = config.resolve(env.as_ref())?;
     let admin = match &config.admin {
         Some(section) => {
             let token = env(&section.token_env)
@@ -186,7 +185,16 @@ pub async fn serve(
         builder = builder.storage(storage, config.storage.retention());
     }
     let host = Arc::new(builder.build()?);
-    let started = start(&host, &config, config_path, &env, apps, admin, resourcer).await;
+    let started = start(
+        &host,
+        &config,
+        config_path,
+        &env,
+        resolved,
+        admin,
+        resourcer,
+    )
+    .await;
     if started.is_ok() {
         if let Some(every) = options.summary_every {
             let cancel = host.tasks().token().clone();
@@ -209,7 +217,7 @@ async fn start(
     config: &HostConfig,
     config_path: &Path,
     env: &EnvLookup,
-    apps: Vec<AppSpec>,
+    resolved: Resolved,
     admin: Option<(AdminSection, Secret)>,
     resourcer: Option<ResourcerConfig>,
 ) -> Result<(), ServeError> {
@@ -220,8 +228,29 @@ async fn start(
         });
         admin::start(section.bind, state, host.tasks()).await?;
     }
-    for app in apps {
+    host.serve_uninstalls();
+    for app in resolved.apps {
         host.add_app(app);
+    }
+    let has_http_apps = !resolved.http_apps.is_empty();
+    for app in resolved.http_apps {
+        host.add_http_app(app);
+    }
+    let installer = installer(host, config, env)?;
+    if let Some(section) = &config.http {
+        // One listener for everything Slack and browsers send: events,
+        // commands and interactivity, and the install pages.
+        let mut router = host.slack_router().unwrap_or_default();
+        if let Some(installer) = &installer {
+            router = router.merge(crate::install::router(installer.clone()));
+        }
+        admin::listen(section.bind, router, host.tasks(), "Slack request listener")
+            .await
+            .map_err(ServeError::Http)?;
+    } else if has_http_apps {
+        tracing::warn!(
+            "apps have a signing secret but there is no [http] section: no request URL is served"
+        );
     }
     let progress =
         progress::log_startup(host.clone(), STARTUP_PROGRESS, host.tasks().token().clone());
@@ -242,7 +271,13 @@ async fn start(
     if resumed > 0 {
         tracing::info!(teams = resumed, "stored teams resumed");
     }
-    start_installs(host, config, env).await?;
+    // Renewal skips teams the host does not serve: after the resume.
+    if let Some(installer) = installer {
+        installer
+            .start_rotation()
+            .await
+            .map_err(ServeError::Resume)?;
+    }
     start_file_source(host, config_path, env).await?;
     if let Some(resourcer) = resourcer {
         let section = config.resourcer.clone();
@@ -269,28 +304,22 @@ async fn start(
     Ok(())
 }
 
-/// The `[http]` listener with the "Add to Slack" routes of the installable
-/// apps, and the renewal of their rotating tokens.
-///
-/// Kept apart from the rest of `start` so that the listener for Slack's
-/// events can take over `[http]`: it then merges
-/// [`install::router`](crate::install::router) into its own router instead
-/// of calling [`listener::start`](crate::install::listener::start).
-async fn start_installs(
+/// What serves the "Add to Slack" routes of the installable apps and
+/// renews their rotating tokens; `None` without installable apps or
+/// without an `[http]` listener to reach them.
+fn installer(
     host: &Arc<Host>,
     config: &HostConfig,
     env: &EnvLookup,
-) -> Result<(), ServeError> {
+) -> Result<Option<Arc<crate::install::Installer>>, ServeError> {
     let apps = config.oauth_apps(env.as_ref())?;
-    let Some(http) = &config.http else {
-        if !apps.is_empty() {
-            tracing::warn!("[[apps]] with client_id are installable only with an [http] section");
-        }
-        return Ok(());
-    };
     if apps.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
+    let Some(http) = &config.http else {
+        tracing::warn!("[[apps]] with client_id are installable only with an [http] section");
+        return Ok(None);
+    };
     let Some(public_url) = http.public_url.clone() else {
         return Err(ConfigError::Invalid(
             "[http] public_url is needed for installable apps".into(),
@@ -302,14 +331,11 @@ async fn start_installs(
         authorize_url: config.slack.authorize_url.clone(),
         state_ttl: crate::install::STATE_TTL,
     };
-    let installer = crate::install::Installer::new(host.clone(), apps, settings)?;
-    installer
-        .start_rotation()
-        .await
-        .map_err(ServeError::Resume)?;
-    let router = crate::install::router(installer);
-    crate::install::listener::start(http.bind, router, host.tasks()).await?;
-    Ok(())
+    Ok(Some(crate::install::Installer::new(
+        host.clone(),
+        apps,
+        settings,
+    )?))
 }
 
 /// Applies the config file's teams, then watches the file.

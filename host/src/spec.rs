@@ -1,5 +1,5 @@
 //! What the host is asked to serve: the one description of a team (and of
-//! a Socket Mode app) that every source produces (the teams file, the admin
+//! a Slack app) that every source produces (the teams file, the admin
 //! API, the resourcer, local mode) and every layer reads.
 
 use std::path::PathBuf;
@@ -56,7 +56,8 @@ pub struct TeamSpec {
     pub bot: PathBuf,
     /// The bot token (`xoxb-…`); only the team's link ever reads it.
     pub token: Secret,
-    /// Connect over this Socket Mode app instead of RTM.
+    /// Take events from this app (over Socket Mode, HTTP or both, as the
+    /// app has them) instead of RTM.
     #[serde(default)]
     pub app: Option<String>,
     /// The team's custom config for its bot (never a secret).
@@ -86,8 +87,9 @@ pub struct OAuthAppSpec {
     pub scopes: Vec<String>,
     /// Bot tokens expire and are renewed with the refresh token.
     pub token_rotation: bool,
-    /// Installed teams connect over this app's Socket Mode link.
-    pub socket_mode: bool,
+    /// The app carries its installs' events (over Socket Mode or the
+    /// Events API over HTTP); otherwise installed teams connect over RTM.
+    pub carries_events: bool,
 }
 
 /// A Socket Mode app: one app-level token (`xapp-…`) for every workspace
@@ -96,4 +98,13 @@ pub struct OAuthAppSpec {
 pub struct AppSpec {
     pub id: String,
     pub token: Secret,
+}
+
+/// An app whose events come over HTTP (the Events API, slash commands and
+/// interactivity at its request URLs): every request is signed with its
+/// signing secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAppSpec {
+    pub id: String,
+    pub signing_secret: Secret,
 }

@@ -6,17 +6,14 @@
 //! `-- quick` for 100 teams and shorter runs.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Duration;
 
 use bothost::builder::HostBuilder;
 use bothost::host::Host;
-use bothost::ids::TeamId;
 use bothost::runtime::RuntimeConfig;
-use bothost::secret::Secret;
 use bothost::slack::Tuning;
-use bothost::spec::{TeamSource, TeamSpec};
 use bothost_tests::fake_slack::{FakeSlack, Workspace};
+use bothost_tests::slack_env::add_numbered_teams;
 use tokio::time::Instant;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -39,23 +36,8 @@ async fn setup(teams: usize) -> Setup {
     let host = HostBuilder::slack(runtime, slack.base_url(), Tuning::default())
         .build()
         .expect("host");
-    let workspaces: Vec<Workspace> = (0..teams)
-        .map(|i| Workspace::new(&format!("T{i:05}"), &format!("xoxb-{i}")))
-        .collect();
     let start = Instant::now();
-    for ws in &workspaces {
-        slack.add_workspace(ws.clone());
-        host.add(TeamSpec {
-            id: TeamId::from(ws.team_id.as_str()),
-            bot: Path::new(bothost_guests::ECHO).to_path_buf(),
-            token: Secret::new(ws.bot_token.clone()),
-            app: None,
-            config: Default::default(),
-            source: TeamSource::Admin,
-        })
-        .await
-        .expect("add");
-    }
+    let workspaces = add_numbered_teams(&slack, &host, teams, bothost_guests::ECHO, None).await;
     for ws in &workspaces {
         slack.wait_rtm_connected(&ws.team_id, 1).await;
     }

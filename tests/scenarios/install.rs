@@ -70,7 +70,7 @@ async fn serve(slack: &FakeSlack, dir: &Path, rotation: bool) -> Served {
         bot: PathBuf::from(guests::ECHO),
         scopes: vec!["app_mentions:read".into(), "chat:write".into()],
         token_rotation: rotation,
-        socket_mode: true,
+        carries_events: true,
     };
     let settings = InstallSettings {
         public_url: base.clone(),
@@ -79,7 +79,12 @@ async fn serve(slack: &FakeSlack, dir: &Path, rotation: bool) -> Served {
     };
     let installer = Installer::new(host.clone(), vec![app], settings).expect("installer");
     installer.start_rotation().await.expect("rotation");
-    install::listener::serve(listener, install::router(installer.clone()), host.tasks());
+    bothost::admin::serve_bound(
+        listener,
+        install::router(installer.clone()),
+        host.tasks(),
+        "installs",
+    );
     Served {
         host,
         installer,

@@ -6,6 +6,7 @@ mod admission;
 mod availability;
 mod busy;
 mod durable;
+mod events_api;
 mod examples;
 mod fake_slack_selftest;
 mod faults;

@@ -13,9 +13,9 @@ use bothost::ids::TeamId;
 use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::slack::Tuning;
-use bothost::spec::{AppSpec, TeamSource, TeamSpec};
+use bothost::spec::{AppSpec, HttpAppSpec, TeamSource, TeamSpec};
 
-use crate::fake_slack::{FakeSlack, Workspace};
+use crate::fake_slack::{EventsApp, FakeSlack, Workspace};
 
 /// Timings for tests: fast reconnects and liveness checks.
 pub fn fast_tuning() -> Tuning {
@@ -54,6 +54,8 @@ impl SlackEnv {
                 .build()
                 .expect("host"),
         );
+        // Teams Slack says are uninstalled are removed, as in `serve`.
+        host.serve_uninstalls();
         Self { slack, host }
     }
 
@@ -97,6 +99,28 @@ impl SlackEnv {
             id: app.to_owned(),
             token: Secret::new(token),
         });
+    }
+
+    /// Registers an app served over HTTP (signing secret
+    /// `signing-secret-<app>`) and serves the host's Slack request URLs on
+    /// a fresh loopback port; returns the fake's side of the app.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn events_app(&self, app: &str) -> EventsApp {
+        let secret = format!("signing-secret-{app}");
+        self.host.add_http_app(HttpAppSpec {
+            id: app.to_owned(),
+            signing_secret: Secret::new(secret.clone()),
+        });
+        let routes = self.host.slack_router().expect("a Slack host");
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let bound =
+            bothost::admin::listen(addr, routes, self.host.tasks(), "Slack request listener")
+                .await
+                .expect("bind the Slack request listener");
+        self.slack
+            .events_app(app, &secret, &format!("http://{bound}"))
     }
 
     /// The usual pair: team T1 over RTM and team T2 over Socket Mode app
@@ -159,6 +183,38 @@ impl SlackEnv {
         self.host.close().await;
         self.slack.shutdown().await;
     }
+}
+
+/// Adds `count` numbered workspaces (`T00000`, `T00001`…) to the fake and
+/// their teams to `host`, each running `bot` over RTM (`app` = None) or
+/// the app; for the benchmarks.
+///
+/// # Panics
+/// If the host refuses a team.
+pub async fn add_numbered_teams(
+    slack: &FakeSlack,
+    host: &Host,
+    count: usize,
+    bot: &str,
+    app: Option<&str>,
+) -> Vec<Workspace> {
+    let workspaces: Vec<Workspace> = (0..count)
+        .map(|i| Workspace::new(&format!("T{i:05}"), &format!("xoxb-{i}")))
+        .collect();
+    for ws in &workspaces {
+        slack.add_workspace(ws.clone());
+        host.add(TeamSpec {
+            id: TeamId::from(ws.team_id.as_str()),
+            bot: Path::new(bot).to_path_buf(),
+            token: Secret::new(ws.bot_token.clone()),
+            app: app.map(str::to_owned),
+            config: BotConfig::new(),
+            source: TeamSource::Admin,
+        })
+        .await
+        .expect("add");
+    }
+    workspaces
 }
 
 /// A mention of the workspace's bot followed by `text`.

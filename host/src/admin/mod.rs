@@ -101,20 +101,41 @@ pub async fn start(
     state: Arc<AdminState>,
     shutdown: &Shutdown,
 ) -> Result<SocketAddr, AdminError> {
+    listen(addr, router(state), shutdown, "admin API").await
+}
+
+/// Binds `addr` and serves `routes` until `shutdown` is cancelled (the
+/// admin API, the Slack request listener); returns the bound address.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn listen(
+    addr: SocketAddr,
+    routes: Router,
+    shutdown: &Shutdown,
+    what: &'static str,
+) -> Result<SocketAddr, AdminError> {
     let bind = |source| AdminError::Bind { addr, source };
     let listener = TcpListener::bind(addr).await.map_err(bind)?;
     let bound = listener.local_addr().map_err(bind)?;
+    serve_bound(listener, routes, shutdown, what);
+    tracing::info!(%bound, what, "listening");
+    Ok(bound)
+}
+
+/// Serves `routes` on an already bound `listener` until `shutdown` is
+/// cancelled (for a caller that must know the port before it builds the
+/// routes).
+pub fn serve_bound(listener: TcpListener, routes: Router, shutdown: &Shutdown, what: &'static str) {
     // Connect info: refusals are logged with the client's address.
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = routes.into_make_service_with_connect_info::<SocketAddr>();
     let token = shutdown.token().clone();
     shutdown.spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await;
         if let Err(e) = served {
-            tracing::error!(error = %e, "admin API stopped");
+            tracing::error!(error = %e, what, "listener stopped");
         }
     });
-    tracing::info!(%bound, "admin API listening");
-    Ok(bound)
 }

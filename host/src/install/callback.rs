@@ -143,7 +143,7 @@ impl Installer {
             id: team.clone(),
             bot: app.bot.clone(),
             token: install.bot_token.clone(),
-            app: app.socket_mode.then(|| app.id.clone()),
+            app: app.carries_events.then(|| app.id.clone()),
             // A reinstall keeps the team's config.
             config: served
                 .as_ref()
@@ -187,7 +187,7 @@ mod tests {
             bot: PathBuf::from("echo.wasm"),
             scopes: vec!["chat:write".into()],
             token_rotation: rotation,
-            socket_mode: true,
+            carries_events: true,
         }
     }
 

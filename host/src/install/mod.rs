@@ -11,11 +11,10 @@
 //! [`Host`] like any other (so it is remembered and resumed on restart);
 //! the installation itself (installer, scopes, refresh token) is kept in
 //! the [`InstallStore`](crate::storage::InstallStore). The routes are an
-//! [`axum::Router`] ([`router`]) for whichever listener serves Slack's
-//! requests; [`listener`] is a minimal one for `[http] bind`.
+//! [`axum::Router`] ([`router`]), merged into the `[http]` listener that
+//! also serves Slack's events.
 
 mod callback;
-pub mod listener;
 mod pages;
 mod refusal;
 mod rotation;

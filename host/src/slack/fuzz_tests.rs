@@ -15,8 +15,9 @@ use super::events::{BotIdentity, Incoming, parse_event, parse_slash_command};
 use super::frames;
 use super::link::TeamLink;
 use super::ratelimit::RateLimiter;
+use super::routes::{AppRoutes, PayloadKind};
 use super::rtm::handle_frame;
-use super::socket_mode::{AppLink, Frame, read_frame, route};
+use super::socket_mode::{Frame, read_frame};
 use super::tuning::Tuning;
 use crate::event::{Event, EventSink};
 use crate::fuzz::{any_json, any_text, any_typed_object, config, frames_around, mutated};
@@ -69,16 +70,10 @@ fn link(rtm: bool) -> Arc<TeamLink> {
     )
 }
 
-fn app() -> (Arc<AppLink>, Arc<Sink>) {
-    let (limiter, _task) = RateLimiter::new(CancellationToken::new());
-    let app = AppLink::new(
-        "A1".into(),
-        Secret::new("xapp-fuzz"),
-        web(),
-        limiter,
-        Tuning::default(),
-        Arc::new(Metrics::default()),
-    );
+fn app() -> (AppRoutes, Arc<Sink>) {
+    // Uninstalls are dropped (nobody serves the queue): logged, harmless.
+    let (uninstalls, _) = tokio::sync::mpsc::channel(1);
+    let app = AppRoutes::new("A1".into(), uninstalls);
     let sink = Arc::new(Sink::default());
     app.attach(link(false), sink.clone());
     (app, sink)
@@ -210,7 +205,7 @@ proptest! {
         let (app, _sink) = app();
         for text in &frames {
             if let Frame::Envelope { kind, payload, .. } = read_frame(text) {
-                route(&app, &kind, &payload);
+                app.route(PayloadKind::of_envelope(&kind), &payload);
             }
         }
     }
@@ -237,7 +232,7 @@ proptest! {
         payload in mutated(json!({"team":{"id":"T1"},"token":"verification","type":"block_actions"}))
     ) {
         let (app, sink) = app();
-        route(&app, "interactive", &payload);
+        app.route(PayloadKind::Other("interactive"), &payload);
         for event in sink.0.lock().unwrap_or_else(PoisonError::into_inner).iter() {
             if let Event::Other { raw_json, .. } = event {
                 let raw: Value = serde_json::from_str(raw_json).expect("raw JSON");

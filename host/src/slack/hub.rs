@@ -3,7 +3,9 @@
 //! with `auth.test` (under the team's own rate scheduler), fills its
 //! users/channels cache, and hands the team's actor a [`SlackLink`] that
 //! owns the team's connection tasks; activating it opens the team's RTM
-//! socket or attaches it to its app's Socket Mode link.
+//! socket or attaches it to its app's Socket Mode link, its app's HTTP
+//! routes, or both. The hub also owns the apps served over HTTP
+//! ([`HttpApps`]) and the queue of [`Uninstall`]s both app transports feed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -15,9 +17,11 @@ use tokio_util::sync::DropGuard;
 
 use super::api::WebClient;
 use super::events::BotIdentity;
+use super::http::{HttpApp, HttpApps};
 use super::link::TeamLink;
 use super::linked::SlackLink;
 use super::ratelimit::{CallError, Method, RateLimiter};
+use super::routes::{UNINSTALL_QUEUE, Uninstall};
 use super::socket_mode::AppLink;
 use super::tuning::Tuning;
 use super::{directory_fill, socket_mode};
@@ -29,9 +33,53 @@ use crate::shutdown::Shutdown;
 use crate::spec::TeamSpec;
 use crate::team_info::TeamInfo;
 
+/// How a team's events reach the host, chosen when it connects.
 pub(super) enum Pending {
+    /// The team's own RTM socket (no app).
     Rtm(mpsc::Receiver<super::link::RtmOutgoing>),
-    App(Arc<AppLink>),
+    /// Its app's transports.
+    App(AppTransport),
+}
+
+/// How an app's events reach the host: the choice is made from what the
+/// app has (an app token, a signing secret, or both), never from a string.
+#[derive(Clone)]
+pub(super) enum AppTransport {
+    /// The app's Socket Mode link.
+    SocketMode(Arc<AppLink>),
+    /// The app's HTTP request URLs; there is no socket.
+    Http(Arc<HttpApp>),
+    /// Both: Slack uses Socket Mode while it is on, the request URLs
+    /// otherwise; the team listens on both.
+    Both {
+        socket: Arc<AppLink>,
+        http: Arc<HttpApp>,
+    },
+}
+
+impl AppTransport {
+    fn of(socket: Option<Arc<AppLink>>, http: Option<Arc<HttpApp>>) -> Option<Self> {
+        Some(match (socket, http) {
+            (Some(socket), Some(http)) => AppTransport::Both { socket, http },
+            (Some(socket), None) => AppTransport::SocketMode(socket),
+            (None, Some(http)) => AppTransport::Http(http),
+            (None, None) => return None,
+        })
+    }
+
+    pub(super) fn socket(&self) -> Option<&Arc<AppLink>> {
+        match self {
+            AppTransport::SocketMode(socket) | AppTransport::Both { socket, .. } => Some(socket),
+            AppTransport::Http(_) => None,
+        }
+    }
+
+    pub(super) fn http(&self) -> Option<&Arc<HttpApp>> {
+        match self {
+            AppTransport::Http(http) | AppTransport::Both { http, .. } => Some(http),
+            AppTransport::SocketMode(_) => None,
+        }
+    }
 }
 
 /// An app's Socket Mode tasks (its socket and its rate scheduler).
@@ -55,6 +103,11 @@ pub struct SlackHub {
     tuning: Tuning,
     metrics: Arc<Metrics>,
     apps: Mutex<HashMap<String, (Arc<AppLink>, Running)>>,
+    /// Apps whose events come over HTTP.
+    http: Arc<HttpApps>,
+    uninstalls: mpsc::Sender<Uninstall>,
+    /// Taken once by whoever applies uninstalls (the host).
+    uninstalls_rx: Mutex<Option<mpsc::Receiver<Uninstall>>>,
     shutdown: Shutdown,
     /// Dropping the hub stops every link it started.
     _guard: DropGuard,
@@ -78,11 +131,15 @@ impl std::fmt::Debug for SlackHub {
 impl SlackHub {
     /// A hub whose links live under `shutdown`.
     pub fn new(web: WebClient, tuning: Tuning, metrics: Arc<Metrics>, shutdown: Shutdown) -> Self {
+        let (uninstalls, uninstalls_rx) = mpsc::channel(UNINSTALL_QUEUE);
         Self {
             web,
             tuning,
+            http: Arc::new(HttpApps::new(metrics.clone(), uninstalls.clone())),
             metrics,
             apps: Mutex::default(),
+            uninstalls,
+            uninstalls_rx: Mutex::new(Some(uninstalls_rx)),
             _guard: shutdown.token().clone().drop_guard(),
             shutdown,
         }
@@ -105,6 +162,7 @@ impl SlackHub {
             limiter,
             self.tuning.clone(),
             self.metrics.clone(),
+            self.uninstalls.clone(),
         );
         let tasks = vec![
             scope.spawn(limiter_task),
@@ -128,6 +186,26 @@ impl SlackHub {
             }
             None => false,
         }
+    }
+
+    /// The apps served over HTTP (their request URLs:
+    /// [`http::router`](super::http::router)).
+    pub fn http_apps(&self) -> &Arc<HttpApps> {
+        &self.http
+    }
+
+    /// The Slack-facing routes of every HTTP app.
+    pub fn http_router(&self) -> axum::Router {
+        super::http::router(self.http.clone())
+    }
+
+    /// The uninstalls Slack announces (`app_uninstalled`, `tokens_revoked`),
+    /// for whoever removes the teams; `None` after the first call.
+    pub fn take_uninstalls(&self) -> Option<mpsc::Receiver<Uninstall>> {
+        self.uninstalls_rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     fn app(&self, app_id: &str) -> Option<Arc<AppLink>> {
@@ -194,10 +272,14 @@ impl Connector for SlackHub {
     ) -> Result<Box<dyn Link>, LinkError> {
         let app = match &spec.app {
             None => None,
-            Some(app_id) => Some(self.app(app_id).ok_or_else(|| LinkError::UnknownApp {
-                team: spec.id.clone(),
-                app: app_id.clone(),
-            })?),
+            Some(app_id) => Some(
+                AppTransport::of(self.app(app_id), self.http.get(app_id)).ok_or_else(|| {
+                    LinkError::UnknownApp {
+                        team: spec.id.clone(),
+                        app: app_id.clone(),
+                    }
+                })?,
+            ),
         };
         let scope = self.shutdown.child();
         let (limiter, limiter_task) = RateLimiter::new(scope.token().clone());

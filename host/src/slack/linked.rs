@@ -1,7 +1,8 @@
 //! A connected Slack team, as its actor owns it: the team's link state,
 //! its connection tasks (rate scheduler, RTM socket) and where its events
 //! go. Activating it opens the RTM socket or attaches the team to its
-//! app's Socket Mode link; closing (or dropping) it stops them.
+//! app's transports (Socket Mode link, HTTP routes); closing (or dropping)
+//! it stops them.
 
 use std::sync::Arc;
 
@@ -11,10 +12,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::DropGuard;
 
 use super::backend::SlackChat;
-use super::hub::Pending;
+use super::hub::{AppTransport, Pending};
 use super::link::{RtmOutgoing, TeamLink};
 use super::rtm;
-use super::socket_mode::AppLink;
 use crate::chat::{ChatBackend, Link, LinkStatus};
 use crate::event::EventSink;
 use crate::shutdown::Shutdown;
@@ -29,8 +29,8 @@ pub struct SlackLink {
     tasks: Vec<JoinHandle<()>>,
     /// The RTM socket's outgoing queue, until the socket is opened.
     rtm: Option<mpsc::Receiver<RtmOutgoing>>,
-    /// The Socket Mode app the team's events come through.
-    app: Option<Arc<AppLink>>,
+    /// The app the team's events come through.
+    app: Option<AppTransport>,
     active: bool,
     /// Dropping the link stops its tasks, even if `close` never ran.
     _guard: DropGuard,
@@ -105,13 +105,26 @@ impl Link for SlackLink {
             self.tasks.push(task);
         }
         if let Some(app) = &self.app {
-            app.attach(self.link.clone(), self.sink.clone());
+            if let Some(http) = app.http() {
+                http.attach(self.link.clone(), self.sink.clone());
+            }
+            match app.socket() {
+                Some(socket) => socket.attach(self.link.clone(), self.sink.clone()),
+                // No socket: the team is reachable once `auth.test` passed
+                // and its request URL is served.
+                None => self.link.set_status(LinkStatus::Connected),
+            }
         }
     }
 
     async fn close(mut self: Box<Self>) {
         if let Some(app) = &self.app {
-            app.detach(&self.link.team);
+            if let Some(socket) = app.socket() {
+                socket.detach(&self.link.team);
+            }
+            if let Some(http) = app.http() {
+                http.detach(&self.link.team);
+            }
         }
         self.scope.cancel();
         for task in self.tasks.drain(..) {

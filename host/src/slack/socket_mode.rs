@@ -7,12 +7,11 @@
 //! `server_ping_timeout` without one. Reconnecting after anything else is
 //! the shared driver's job ([`connection`](super::connection)).
 
-use std::collections::HashMap;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
@@ -24,11 +23,10 @@ use super::connection::{
     retry,
 };
 use super::dedupe::Seen;
-use super::dispatch::dispatch;
-use super::events::parse_slash_command;
 use super::frames;
 use super::link::TeamLink;
 use super::ratelimit::{Method, RateLimiter};
+use super::routes::{AppRoutes, PayloadKind, Uninstall};
 use super::tuning::Tuning;
 use crate::chat::LinkStatus;
 use crate::event::EventSink;
@@ -48,24 +46,8 @@ pub struct AppLink {
     tuning: Tuning,
     metrics: Arc<Metrics>,
     /// The app's routing table: each attached team's link and inbox.
-    teams: RwLock<HashMap<TeamId, Attached>>,
+    routes: AppRoutes,
     status: watch::Sender<LinkStatus>,
-}
-
-/// A team attached to an app: its link (identity, directory) and where
-/// its events go.
-#[derive(Clone)]
-struct Attached {
-    link: Arc<TeamLink>,
-    sink: Arc<dyn EventSink>,
-}
-
-impl std::fmt::Debug for Attached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attached")
-            .field("team", &self.link.team)
-            .finish_non_exhaustive()
-    }
 }
 
 impl AppLink {
@@ -76,40 +58,27 @@ impl AppLink {
         limiter: RateLimiter,
         tuning: Tuning,
         metrics: Arc<Metrics>,
+        uninstalls: mpsc::Sender<Uninstall>,
     ) -> Arc<Self> {
         Arc::new(Self {
+            routes: AppRoutes::new(app_id.clone(), uninstalls),
             app_id,
             token,
             web,
             limiter,
             tuning,
             metrics,
-            teams: RwLock::default(),
             status: watch::channel(LinkStatus::Connecting { attempt: 0 }).0,
         })
     }
 
     pub(super) fn attach(&self, link: Arc<TeamLink>, sink: Arc<dyn EventSink>) {
         link.set_status(self.status());
-        self.teams
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(link.team.clone(), Attached { link, sink });
+        self.routes.attach(link, sink);
     }
 
     pub(super) fn detach(&self, team: &TeamId) {
-        self.teams
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(team);
-    }
-
-    fn team(&self, team: &TeamId) -> Option<Attached> {
-        self.teams
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(team)
-            .cloned()
+        self.routes.detach(team);
     }
 
     pub fn status(&self) -> LinkStatus {
@@ -122,14 +91,7 @@ impl AppLink {
             tracing::info!(app = %self.app_id, %status, "socket mode status");
         }
         self.status.send_replace(status.clone());
-        for team in self
-            .teams
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-        {
-            team.link.set_status(status.clone());
-        }
+        self.routes.set_status(&status);
     }
 }
 
@@ -351,40 +313,6 @@ async fn on_text(app: &AppLink, ws: &mut Ws, seen: &mut Seen, text: &str) -> Ste
         tracing::debug!(app = %app.app_id, envelope_id, "redelivery ignored");
         return Step::Continue;
     }
-    route(app, &kind, &payload);
+    app.routes.route(PayloadKind::of_envelope(&kind), &payload);
     Step::Continue
-}
-
-pub(super) fn route(app: &AppLink, kind: &str, payload: &Value) {
-    let team = payload
-        .get("team_id")
-        .or_else(|| payload.pointer("/team/id"))
-        .and_then(Value::as_str);
-    let Some(Attached { link, sink }) = team.and_then(|t| app.team(&TeamId::from(t))) else {
-        tracing::warn!(app = %app.app_id, team = ?team, kind, "envelope for a team this host does not serve");
-        return;
-    };
-    match kind {
-        "events_api" => match payload.get("event") {
-            Some(event) => dispatch(&link, sink.as_ref(), event),
-            None => tracing::warn!(team = %link.team, "events_api envelope without an event"),
-        },
-        "slash_commands" => match parse_slash_command(payload) {
-            Ok(event) => sink.deliver(event),
-            Err(e) => tracing::warn!(team = %link.team, error = %e, "slash command ignored"),
-        },
-        other => {
-            // Interactive payloads carry the app's verification token, which
-            // is shared by every workspace: never hand it to a bot.
-            let mut payload = payload.clone();
-            if let Some(object) = payload.as_object_mut() {
-                object.remove("token");
-            }
-            let event = crate::event::Event::Other {
-                type_name: other.to_owned(),
-                raw_json: payload.to_string(),
-            };
-            sink.deliver(event);
-        }
-    }
 }

@@ -50,7 +50,7 @@ pub async fn read_teams(
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Vec<TeamSpec>, ConfigError> {
     let config = HostConfig::load(path).await?;
-    Ok(config.resolve(env)?.1)
+    Ok(config.resolve(env)?.teams)
 }
 
 /// The file's teams as served now.
@@ -132,7 +132,7 @@ impl FileTeams {
         text: &str,
         env: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Report, ConfigError> {
-        let desired = HostConfig::from_text(path, text)?.resolve(env)?.1;
+        let desired = HostConfig::from_text(path, text)?.resolve(env)?.teams;
         let report = reconcile(host, &mut self.current, desired).await;
         self.applied = Some(digest(text));
         self.stats.send_modify(|s| s.applied += 1);

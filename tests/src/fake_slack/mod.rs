@@ -1,6 +1,7 @@
 //! A fake Slack for integration tests: one HTTP + WebSocket server on
 //! `127.0.0.1` (port chosen by the OS) that speaks the real wire protocols
-//! (Web API methods, RTM, Socket Mode), records what the client sends and
+//! (Web API methods, RTM, Socket Mode; and, as a client, signed Events API
+//! requests to the host's request URLs), records what the client sends and
 //! injects faults on command. The real host is pointed at
 //! [`FakeSlack::base_url`] and talks to it over real loopback sockets, so
 //! its HTTP client, WebSocket client, backoff and liveness code all run.
@@ -20,6 +21,7 @@
 //! wall-clock time so that a paused clock cannot trip it early.
 
 mod conn;
+mod events_http;
 mod faults;
 mod methods;
 mod oauth;
@@ -42,6 +44,7 @@ use axum::routing::get;
 use serde_json::json;
 use tokio::net::TcpListener;
 
+pub use events_http::{ACK_TIMEOUT, Attempt, EventsApp, Retries, Tamper, slack_signature};
 pub use faults::Fault;
 pub use recording::{Call, Post};
 pub use workspace::{BOT_NAME, Workspace};
