@@ -6,10 +6,10 @@
 // empty option is `undefined` in one and `null` in the other), so every
 // call goes through `call` and every option through `orNull`.
 
-import * as wchat from "bothost:bot/chat@0.2.1";
-import * as wkv from "bothost:bot/kv@0.2.1";
-import * as wtimers from "bothost:bot/timers@0.2.1";
-import * as wlog from "bothost:bot/log@0.2.1";
+import * as wchat from "bothost:bot/chat@0.2.2";
+import * as wkv from "bothost:bot/kv@0.2.2";
+import * as wtimers from "bothost:bot/timers@0.2.2";
+import * as wlog from "bothost:bot/log@0.2.2";
 
 /** A host call failed; `kind` is the WIT case (`not-found`, `rate-limited`, ...). */
 export class BotHostError extends Error {
