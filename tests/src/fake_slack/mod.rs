@@ -19,6 +19,7 @@
 //! wall-clock time so that a paused clock cannot trip it early.
 
 mod conn;
+mod contract;
 mod faults;
 mod methods;
 mod recording;
@@ -130,6 +131,7 @@ impl FakeSlack {
             TeamState {
                 ws,
                 ims: Default::default(),
+                rooms: Default::default(),
             },
         );
     }
