@@ -4,6 +4,7 @@
 mod admin;
 mod admission;
 mod availability;
+mod contract;
 mod durable;
 mod examples;
 mod fake_slack_selftest;
