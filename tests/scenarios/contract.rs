@@ -64,6 +64,63 @@ bob: shipping friday
 }
 
 #[tokio::test(start_paused = true)]
+async fn channel_admin_script_messages_threads_and_schedules() {
+    let script = "\
+!whisper only you
+!thread
+/in #random
+!rename ops
+/in #ops
+!purpose plans
+!remove @bob
+!members
+!remind +5 later
+!reminders
+/wait 6
+!oops
+!group @alice @bob
+!archive
+/in #general
+!unarchive C0RANDOM
+";
+    let out = transcript(guests::CHANNEL_ADMIN, script).await;
+    // The scheduled message is posted on tokio's clock, during `/wait`.
+    assert_eq!(
+        out,
+        "\
+[#general] alice: !whisper only you
+[#general] bot (only @alice sees): psst: only you
+[#general] alice: !thread
+[#general thread 2] bot: this thread has 1 messages (also sent to the channel)
+[#random] alice: !rename ops
+[#ops] bot renamed #random to #ops
+[#ops] bot: now #ops
+[#ops] alice: !purpose plans
+[#ops] bot set the purpose: plans
+[#ops] alice: !remove @bob
+[#ops] bot removed @bob
+[#ops] alice: !members
+[#ops] bot: 2 members
+[#ops] alice: !remind +5 later
+[#ops] bot: scheduled Q1
+[#ops] alice: !reminders
+[#ops] bot: 1 scheduled: Q1
+[#ops] bot: later
+[#ops] alice: !oops
+[#ops] bot deleted 14
+[#ops] alice: !group @alice @bob
+[#ops] bot: sorry: refused: not_supported: group DMs in local mode
+[#ops] alice: !archive
+[#ops] bot: archiving this channel, bye!
+[#ops] bot archived #ops
+[#general] alice: !unarchive C0RANDOM
+[#ops] bot unarchived #ops
+[#general] bot: unarchived <#C0RANDOM>
+"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn channel_admin_runs_beside_0_1_0_and_0_2_0_bots() {
     let host = Harness::new();
     host.add("T1", guests::WORLD_0_1_0, &[])
@@ -209,5 +266,144 @@ async fn channel_admin_over_socket_mode_makes_the_slack_calls() {
             .any(|p| p.team == "T1" && p.text == "0.1.0 count 1"),
         "{posts:#?}"
     );
+    env.close().await;
+}
+
+/// Sends `text` from `user` in `channel` to T2 over Socket Mode.
+fn send(env: &SlackEnv, channel: &str, user: &str, text: &str, n: u32) -> String {
+    let ts = format!("1700000001.{n:06}");
+    env.slack
+        .socket_event("A1", "T2", said(channel, user, text, &ts));
+    ts
+}
+
+/// The arguments of the `n`th call of `method` (1-based), once it came.
+async fn nth_call(env: &SlackEnv, method: &str, n: usize) -> Value {
+    env.slack.wait_calls(method, n).await[n - 1].params.clone()
+}
+
+#[tokio::test]
+async fn every_0_2_2_call_reaches_slack_with_its_arguments() {
+    let env = SlackEnv::start().await;
+    env.app("A1", &["T2"]);
+    env.team("T2", guests::CHANNEL_ADMIN, Some("A1"), config_of(&[]))
+        .await;
+    env.slack.wait_socket_connected("A1", 1).await;
+    let (general, random) = ("CT2GENERAL", "CT2RANDOM");
+    let (alice, bob) = ("UT2ALICE", "UT2BOB");
+
+    send(&env, random, alice, "!rename ops-room", 1);
+    assert_eq!(
+        nth_call(&env, "conversations.rename", 1).await,
+        json!({"channel": random, "name": "ops-room"})
+    );
+    send(&env, random, alice, "!purpose plans and more", 2);
+    assert_eq!(
+        nth_call(&env, "conversations.setPurpose", 1).await,
+        json!({"channel": random, "purpose": "plans and more"})
+    );
+    send(&env, random, alice, &format!("!remove <@{bob}>"), 3);
+    assert_eq!(
+        nth_call(&env, "conversations.kick", 1).await,
+        json!({"channel": random, "user": bob})
+    );
+    send(&env, random, alice, "!whisper hi", 4);
+    assert_eq!(
+        nth_call(&env, "chat.postEphemeral", 1).await,
+        json!({"channel": random, "user": alice, "text": "psst: hi"})
+    );
+    let root = send(&env, random, alice, "!thread", 5);
+    assert_eq!(
+        nth_call(&env, "conversations.replies", 1).await,
+        json!({"channel": random, "ts": root, "limit": "100"})
+    );
+    let broadcast = nth_call(&env, "chat.postMessage", 2).await;
+    assert_eq!(
+        (&broadcast["thread_ts"], &broadcast["reply_broadcast"]),
+        (&json!(root), &json!(true))
+    );
+
+    send(&env, random, alice, "!remind 4102444800 later", 6);
+    assert_eq!(
+        nth_call(&env, "chat.scheduleMessage", 1).await,
+        json!({"channel": random, "post_at": 4_102_444_800_u64, "text": "later"})
+    );
+    let posts = env.slack.wait_posts(3).await;
+    let id = posts[2]
+        .text
+        .strip_prefix("scheduled ")
+        .expect("an id")
+        .to_owned();
+    send(&env, random, alice, "!reminders", 7);
+    assert_eq!(
+        nth_call(&env, "chat.scheduledMessages.list", 1).await,
+        json!({"channel": random, "limit": "100"})
+    );
+    assert_eq!(
+        env.slack.wait_posts(4).await[3].text,
+        format!("1 scheduled: {id}")
+    );
+    send(&env, random, alice, &format!("!cancel {id}"), 8);
+    assert_eq!(
+        nth_call(&env, "chat.deleteScheduledMessage", 1).await,
+        json!({"channel": random, "scheduled_message_id": id})
+    );
+    assert!(env.slack.wait_calls("chat.deleteScheduledMessage", 1).await[0].ok);
+
+    send(&env, random, alice, "!oops", 9);
+    let newest = env.slack.posts()[3].ts.clone();
+    assert_eq!(
+        nth_call(&env, "chat.delete", 1).await,
+        json!({"channel": random, "ts": newest})
+    );
+    assert!(env.slack.wait_calls("chat.delete", 1).await[0].ok);
+
+    send(&env, random, alice, "!members", 10);
+    assert_eq!(
+        nth_call(&env, "conversations.members", 1).await,
+        json!({"channel": random, "limit": "200"})
+    );
+    assert_eq!(env.slack.wait_posts(5).await[4].text, "2 members");
+
+    send(&env, random, alice, "!archive", 11);
+    nth_call(&env, "conversations.archive", 1).await;
+    send(&env, general, alice, &format!("!unarchive {random}"), 12);
+    assert_eq!(
+        nth_call(&env, "conversations.unarchive", 1).await,
+        json!({"channel": random})
+    );
+    send(&env, random, alice, "!leave", 13);
+    assert_eq!(
+        nth_call(&env, "conversations.leave", 1).await,
+        json!({"channel": random})
+    );
+    send(&env, general, alice, &format!("!join {random}"), 14);
+    assert_eq!(
+        nth_call(&env, "conversations.join", 1).await,
+        json!({"channel": random})
+    );
+    send(
+        &env,
+        general,
+        alice,
+        &format!("!group <@{alice}> <@{bob}>"),
+        15,
+    );
+    assert_eq!(
+        nth_call(&env, "conversations.open", 1).await,
+        json!({"users": format!("{alice},{bob}")})
+    );
+    let posts = env.slack.wait_posts(9).await;
+    let last = posts.last().expect("a post");
+    assert!(last.channel.starts_with('G'), "{posts:#?}");
+    assert_eq!(last.text, "hello, group");
+    for method in [
+        "conversations.rename",
+        "conversations.kick",
+        "conversations.join",
+        "conversations.open",
+    ] {
+        assert!(env.slack.calls(method).iter().all(|c| c.ok), "{method}");
+    }
     env.close().await;
 }

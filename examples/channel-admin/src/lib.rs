@@ -6,7 +6,15 @@
 //! * `!summary` (in the project channel) reads its recent history and posts
 //!   a Block Kit summary with a link to the newest message;
 //! * `!members` says how many members the channel has;
-//! * `!archive` says goodbye and archives the channel.
+//! * `!archive` says goodbye and archives the channel;
+//! * `!rename <name>`, `!purpose <text>`, `!remove <@user>`, `!leave`
+//!   and `!join <channel-id>` (then `!unarchive <channel-id>`) manage it;
+//! * `!whisper <text>` answers the requester only (ephemeral);
+//! * `!thread` reads the thread it is in and answers there, broadcast;
+//! * `!remind <unix-time>|+<seconds> <text>` schedules a message, `!reminders`
+//!   lists them, `!cancel <id>` cancels one;
+//! * `!oops` deletes the bot's newest message in the channel;
+//! * `!group <@user> <@user>` opens a group DM and says hello there.
 //!
 //! Every answer to a failed call names Slack's reason, so a missing scope
 //! or a taken name shows up in the channel.
@@ -29,6 +37,13 @@ fn user_id(word: &str) -> Result<Option<String>, ChatError> {
         return Ok(Some(id.to_owned()));
     }
     Ok(chat::find_user(word.trim_start_matches('@'))?.map(|u| u.id))
+}
+
+/// Unix time now, in seconds.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn reason(e: &ChatError) -> String {
@@ -109,6 +124,82 @@ impl ChannelAdmin {
     }
 }
 
+impl ChannelAdmin {
+    fn manage(&self, message: &Message, command: &str, args: &[&str]) -> Result<(), ChatError> {
+        let channel = message.channel.as_str();
+        let rest = args.join(" ");
+        match command {
+            "!rename" => {
+                let renamed = channels::rename(channel, &rest)?;
+                chat::post(channel, &format!("now #{}", renamed.name))?;
+            }
+            "!purpose" => channels::set_purpose(channel, &rest)?,
+            "!remove" => {
+                for word in args {
+                    if let Some(id) = user_id(word)? {
+                        channels::kick(channel, &id)?;
+                    }
+                }
+            }
+            "!leave" => channels::leave(channel)?,
+            "!join" => {
+                let joined = channels::join(&rest)?;
+                chat::post(&joined.id, "hello, I joined")?;
+            }
+            "!unarchive" => {
+                channels::unarchive(&rest)?;
+                chat::post(channel, &format!("unarchived <#{rest}>"))?;
+            }
+            "!whisper" => chat::post_ephemeral(channel, &message.user, &format!("psst: {rest}"))?,
+            "!thread" => {
+                let root = message.thread_ts.as_deref().unwrap_or(&message.ts);
+                let replies = channels::thread(channel, root, 100)?;
+                let text = format!("this thread has {} messages", replies.len());
+                chat::reply_broadcast(channel, root, &text)?;
+            }
+            "!remind" => {
+                let (at, text) = rest.split_once(' ').unwrap_or((rest.as_str(), "reminder"));
+                let at = match at.strip_prefix('+') {
+                    Some(secs) => now() + secs.parse::<u64>().unwrap_or(0),
+                    None => at.parse().unwrap_or(0),
+                };
+                let id = chat::schedule(channel, at, text)?;
+                chat::post(channel, &format!("scheduled {id}"))?;
+            }
+            "!reminders" => {
+                let list = chat::scheduled(Some(channel))?;
+                let ids: Vec<&str> = list.iter().map(|m| m.id.as_str()).collect();
+                chat::post(
+                    channel,
+                    &format!("{} scheduled: {}", ids.len(), ids.join(" ")),
+                )?;
+            }
+            "!cancel" => chat::unschedule(channel, &rest)?,
+            "!oops" => {
+                let mine = channels::recent(channel, 100, None)?
+                    .into_iter()
+                    .find(|m| m.user.as_deref() == Some(self.me.as_str()));
+                if let Some(mine) = mine {
+                    chat::delete(channel, &mine.ts)?;
+                }
+            }
+            "!group" => {
+                let mut ids = Vec::new();
+                for word in args {
+                    if let Some(id) = user_id(word)? {
+                        ids.push(id);
+                    }
+                }
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let group = channels::open(&ids)?;
+                chat::post(&group, "hello, group")?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 impl Bot for ChannelAdmin {
     fn init(&mut self, team: &TeamInfo, _config: &bothost_sdk::Config) -> Result<(), BotError> {
         self.me = team.bot_user_id.clone();
@@ -125,6 +216,9 @@ impl Bot for ChannelAdmin {
             Some((&"!summary", _)) => self.summary(&message),
             Some((&"!members", _)) => self.members(&message),
             Some((&"!archive", _)) => self.archive(&message),
+            Some((command, args)) if command.starts_with('!') => {
+                self.manage(&message, command, args)
+            }
             _ => return Ok(()),
         };
         if let Err(e) = result {
