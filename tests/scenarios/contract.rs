@@ -109,7 +109,7 @@ async fn channel_admin_script_messages_threads_and_schedules() {
 [#ops] alice: !oops
 [#ops] bot deleted 14
 [#ops] alice: !group @alice @bob
-[#ops] bot: sorry: refused: not_supported: group DMs in local mode
+[@alice,bob] bot: hello, group
 [#ops] alice: !archive
 [#ops] bot: archiving this channel, bye!
 [#ops] bot archived #ops

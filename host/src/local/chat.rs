@@ -485,13 +485,22 @@ impl ChatBackend for LocalChat {
     }
 
     async fn open_conversation(&self, users: &[UserId]) -> Result<ChannelId, ChatError> {
-        match users {
-            [user] => self.open_direct(user).await,
-            // Group DMs are not simulated: a local team has one DM per user.
-            _ => Err(ChatError::Refused(
-                "not_supported: group DMs in local mode".into(),
-            )),
+        if let [user] = users {
+            return self.open_direct(user).await;
         }
+        self.space.with_world(&self.team, |w| {
+            let mut names = users
+                .iter()
+                .map(|u| {
+                    w.user(u)
+                        .map(|u| u.name.clone())
+                        .ok_or_else(|| ChatError::NotFound(format!("user {u}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            names.sort();
+            names.dedup();
+            Ok(w.rooms.group(names.join(",")))
+        })
     }
 
     async fn history(&self, query: HistoryQuery) -> Result<HistoryPage, ChatError> {

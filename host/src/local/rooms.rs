@@ -2,7 +2,7 @@
 //! 0.2.2): archived ones, topics and purposes, members, and the bot's
 //! scheduled messages with the tasks that post them.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use tokio_util::task::AbortOnDropHandle;
 
@@ -26,6 +26,8 @@ pub(super) struct Rooms {
     members: HashMap<ChannelId, BTreeSet<UserId>>,
     pending: Vec<Pending>,
     next_scheduled: u64,
+    /// Group DMs the bot opened: id → the names of the users in it.
+    groups: BTreeMap<ChannelId, String>,
 }
 
 impl Rooms {
@@ -87,6 +89,22 @@ impl Rooms {
         } else {
             set.remove(user)
         }
+    }
+
+    /// The group DM of these users (names, sorted and comma-joined),
+    /// opened on first use as `G1`, `G2`, …
+    pub(super) fn group(&mut self, names: String) -> ChannelId {
+        if let Some((id, _)) = self.groups.iter().find(|(_, n)| **n == names) {
+            return id.clone();
+        }
+        let id = ChannelId::new(format!("G{}", self.groups.len() + 1));
+        self.groups.insert(id.clone(), names);
+        id
+    }
+
+    /// The names of a group DM's users, if `id` is one.
+    pub(super) fn group_names(&self, id: &ChannelId) -> Option<&str> {
+        self.groups.get(id).map(String::as_str)
     }
 
     /// A new scheduled message id, `Q1`, `Q2`, …

@@ -154,6 +154,14 @@ impl World {
         if let Some(c) = self.channels.iter().find(|c| &c.id == id) {
             return Some(c.clone());
         }
+        if let Some(names) = self.rooms.group_names(id) {
+            return Some(ChannelInfo {
+                id: id.clone(),
+                name: names.to_owned(),
+                is_private: true,
+                is_member: true,
+            });
+        }
         let user = self.user(&UserId::new(id.as_str().strip_prefix('D')?))?;
         Some(ChannelInfo {
             id: id.clone(),

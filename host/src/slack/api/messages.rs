@@ -179,3 +179,31 @@ impl WebClient {
             .map(drop)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_travel_as_json_and_broadcast_only_in_a_thread() {
+        let channel = ChannelId::from("C1");
+        let thread = Ts::from("1.2");
+        let mut post = RichPost {
+            channel: &channel,
+            text: "fallback",
+            blocks: Some(r#"[{"type":"divider"}]"#),
+            thread_ts: None,
+            reply_broadcast: true,
+        };
+        assert_eq!(
+            post.body(),
+            json!({"channel": "C1", "text": "fallback", "blocks": [{"type": "divider"}]})
+        );
+        post.blocks = None;
+        post.thread_ts = Some(&thread);
+        assert_eq!(
+            post.body(),
+            json!({"channel": "C1", "text": "fallback", "thread_ts": "1.2", "reply_broadcast": true})
+        );
+    }
+}
