@@ -1,4 +1,4 @@
-// Host calls for JavaScript bots: chat, kv, timers and log.
+// Host calls for JavaScript bots: chat, channels, kv, timers and log.
 //
 // Each wraps the binding the toolchain generates from `wit/`. The two
 // toolchains differ in small ways (componentize-js throws a `ComponentError`
@@ -6,10 +6,11 @@
 // empty option is `undefined` in one and `null` in the other), so every
 // call goes through `call` and every option through `orNull`.
 
-import * as wchat from "bothost:bot/chat@0.2.1";
-import * as wkv from "bothost:bot/kv@0.2.1";
-import * as wtimers from "bothost:bot/timers@0.2.1";
-import * as wlog from "bothost:bot/log@0.2.1";
+import * as wchat from "bothost:bot/chat@0.2.2";
+import * as wchannels from "bothost:bot/channels@0.2.2";
+import * as wkv from "bothost:bot/kv@0.2.2";
+import * as wtimers from "bothost:bot/timers@0.2.2";
+import * as wlog from "bothost:bot/log@0.2.2";
 
 /** A host call failed; `kind` is the WIT case (`not-found`, `rate-limited`, ...). */
 export class BotHostError extends Error {
@@ -76,6 +77,68 @@ export const chat = {
   findUser: (name) => orNull(call("findUser", wchat.findUser, name.replace(/^@/, ""))),
   /** A channel by name (a leading `#` is removed), or null. */
   findChannel: (name) => orNull(call("findChannel", wchat.findChannel, name.replace(/^#/, ""))),
+  // Since contract 0.2.2.
+  /** Post with `{blocks, threadTs, replyBroadcast}`; blocks an array or JSON text. */
+  postWith: (channel, text, options = {}) =>
+    call("postWith", wchat.postWith, channel, text, postOptions(options)),
+  /** A message only `user` sees. */
+  postEphemeral: (channel, user, text, blocks = null) =>
+    call("postEphemeral", wchat.postEphemeral, channel, user, text, blocksJson(blocks)),
+  delete: (channel, ts) => call("delete", wchat.deleteMessage, channel, ts),
+  permalink: (channel, ts) => call("permalink", wchat.permalink, channel, ts),
+  /** Post at the unix time `postAt` (seconds); returns the scheduled id. */
+  schedule: (channel, postAt, text, options = {}) =>
+    call("schedule", wchat.scheduleMessage, channel, S64(postAt), text, postOptions(options)),
+  scheduled: (channel = null) =>
+    call("scheduled", wchat.listScheduled, channel).map((m) => ({ ...m, postAt: Number(m.postAt) })),
+  unschedule: (channel, id) => call("unschedule", wchat.deleteScheduled, channel, id),
+};
+
+function blocksJson(blocks) {
+  return blocks === null || blocks === undefined || typeof blocks === "string"
+    ? orNull(blocks)
+    : JSON.stringify(blocks);
+}
+
+function postOptions({ blocks = null, threadTs = null, replyBroadcast = false } = {}) {
+  return { blocks: blocksJson(blocks), threadTs, replyBroadcast };
+}
+
+/** Manage the team's channels and read their history (contract 0.2.2). */
+export const channels = {
+  create: (name, isPrivate = false) => call("channels.create", wchannels.create, name, isPrivate),
+  rename: (channel, name) => call("channels.rename", wchannels.rename, channel, name),
+  archive: (channel) => call("channels.archive", wchannels.archive, channel),
+  unarchive: (channel) => call("channels.unarchive", wchannels.unarchive, channel),
+  setTopic: (channel, topic) => call("channels.setTopic", wchannels.setTopic, channel, topic),
+  setPurpose: (channel, purpose) => call("channels.setPurpose", wchannels.setPurpose, channel, purpose),
+  invite: (channel, users) => call("channels.invite", wchannels.invite, channel, users),
+  kick: (channel, user) => call("channels.kick", wchannels.kick, channel, user),
+  /** Every member id, page after page. */
+  members: (channel) => {
+    const all = [];
+    let cursor = null;
+    do {
+      const page = call("channels.members", wchannels.members, channel, cursor, 200);
+      all.push(...page.members);
+      cursor = orNull(page.nextCursor);
+    } while (cursor !== null);
+    return all;
+  },
+  join: (channel) => call("channels.join", wchannels.join, channel),
+  leave: (channel) => call("channels.leave", wchannels.leave, channel),
+  /** The DM (one user) or group DM (2 to 8) with `users`. */
+  open: (users) => call("channels.open", wchannels.openConversation, users),
+  /**
+   * One page `{messages, nextCursor}`: a channel's newest first, a thread's
+   * oldest first; `oldest` is the stop point.
+   */
+  history: (channel, { limit = 100, threadTs = null, oldest = null, latest = null, cursor = null } = {}) => {
+    const page = call("channels.history", wchannels.history, {
+      channel, threadTs, limit, oldest, latest, cursor,
+    });
+    return { messages: page.messages, nextCursor: orNull(page.nextCursor) };
+  },
 };
 
 /** The team's own key-value state; it survives restarts and upgrades. */

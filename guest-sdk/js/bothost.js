@@ -14,10 +14,10 @@
 // `[seconds, "method"]` pairs kept as host timers, `this.config` is the
 // team's config. Throw `ConfigError` from `setup` to refuse a config.
 
-import { BotHostError, chat, kv, log, timers } from "./api.js";
+import { BotHostError, channels, chat, kv, log, timers } from "./api.js";
 import { toData } from "./events.js";
 
-export { BotHostError, chat, kv, log, timers };
+export { BotHostError, channels, chat, kv, log, timers };
 
 const CRON = "cron:";
 const JOB = "job:";

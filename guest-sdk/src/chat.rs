@@ -3,7 +3,10 @@
 //! Every call reaches only the bot's own team, so none takes a team id.
 
 use crate::bindings::bothost::bot::chat as wit;
+use crate::blocks::{self, Block};
 use crate::{AppMention, Channel, ChatError, Message, MessageRef, SlashCommand, User};
+
+pub use wit::{PostOptions, ScheduledMessage};
 
 /// Post `text` in a channel or DM (`channel` is an id such as `C…`/`D…`).
 pub fn post(channel: &str, text: &str) -> Result<MessageRef, ChatError> {
@@ -54,6 +57,75 @@ pub fn find_user(name: &str) -> Result<Option<User>, ChatError> {
 /// Look a channel up by name; a leading `#` is accepted and removed.
 pub fn find_channel(name: &str) -> Result<Option<Channel>, ChatError> {
     wit::find_channel(name.strip_prefix('#').unwrap_or(name))
+}
+
+/// Post with options: Block Kit blocks (JSON text), a thread, a
+/// broadcast of a thread reply to the channel.
+pub fn post_with(
+    channel: &str,
+    text: &str,
+    options: &PostOptions,
+) -> Result<MessageRef, ChatError> {
+    wit::post_with(channel, text, options)
+}
+
+/// Post `blocks`, with `text` as the notification fallback.
+pub fn post_blocks(channel: &str, text: &str, blocks: &[Block]) -> Result<MessageRef, ChatError> {
+    let options = PostOptions {
+        blocks: Some(blocks::to_json(blocks)),
+        thread_ts: None,
+        reply_broadcast: false,
+    };
+    wit::post_with(channel, text, &options)
+}
+
+/// Reply in a thread and show the reply in the channel too.
+pub fn reply_broadcast(
+    channel: &str,
+    thread_ts: &str,
+    text: &str,
+) -> Result<MessageRef, ChatError> {
+    let options = PostOptions {
+        blocks: None,
+        thread_ts: Some(thread_ts.to_owned()),
+        reply_broadcast: true,
+    };
+    wit::post_with(channel, text, &options)
+}
+
+/// A message only `user` sees, in `channel`.
+pub fn post_ephemeral(channel: &str, user: &str, text: &str) -> Result<(), ChatError> {
+    wit::post_ephemeral(channel, user, text, None)
+}
+
+/// Delete a message the bot posted.
+pub fn delete(channel: &str, ts: &str) -> Result<(), ChatError> {
+    wit::delete_message(channel, ts)
+}
+
+/// A link that opens the message in Slack.
+pub fn permalink(channel: &str, ts: &str) -> Result<String, ChatError> {
+    wit::permalink(channel, ts)
+}
+
+/// Post `text` at the unix time `post_at` (seconds); returns its id.
+pub fn schedule(channel: &str, post_at: u64, text: &str) -> Result<String, ChatError> {
+    let options = PostOptions {
+        blocks: None,
+        thread_ts: None,
+        reply_broadcast: false,
+    };
+    wit::schedule_message(channel, post_at, text, &options)
+}
+
+/// The bot's scheduled messages, in one channel or all.
+pub fn scheduled(channel: Option<&str>) -> Result<Vec<ScheduledMessage>, ChatError> {
+    wit::list_scheduled(channel)
+}
+
+/// Cancel a scheduled message.
+pub fn unschedule(channel: &str, id: &str) -> Result<(), ChatError> {
+    wit::delete_scheduled(channel, id)
 }
 
 /// Something a bot can answer: it happened in a channel, maybe in a thread.

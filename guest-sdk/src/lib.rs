@@ -7,7 +7,9 @@
 //! * implement [`Bot`] on a `Default` type, overriding only the handlers you
 //!   need (the default [`Bot::on_event`] routes each event to its own method);
 //! * call [`export_bot!`] once in the crate;
-//! * talk to the team through [`chat`], keep state in [`kv`], schedule work
+//! * talk to the team through [`chat`] (and manage its channels and read
+//!   their history through [`channels`], with [`blocks`] for Block Kit),
+//!   keep state in [`kv`], schedule work
 //!   with [`timers`] and report through [`log`] (or the [`info!`]-style
 //!   macros).
 //!
@@ -61,7 +63,9 @@
 //! message to the host log before the instance traps, so operators see why
 //! a bot died.
 
+pub mod blocks;
 mod bot;
+pub mod channels;
 pub mod chat;
 mod config;
 mod error;
@@ -100,7 +104,8 @@ pub use config::Config;
 /// The usual imports for a bot crate: `use bothost_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AppMention, Bot, BotError, Config, Event, Message, TeamInfo, chat, kv, log, timers,
+        AppMention, Bot, BotError, Config, Event, Message, TeamInfo, channels, chat, kv, log,
+        timers,
     };
 }
 

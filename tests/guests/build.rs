@@ -43,6 +43,11 @@ const GUESTS: &[(&str, &str, &str)] = &[
         "The `counter` example bot (`examples/counter`).",
     ),
     (
+        "CHANNEL_ADMIN",
+        "channel-admin",
+        "The `channel-admin` example bot (`examples/channel-admin`): channels, members, history (contract 0.2.2).",
+    ),
+    (
         "FAILING_INIT",
         "failing-init",
         "Fixture whose `init` fails unless config has `required` (`tests/fixtures/failing-init`).",

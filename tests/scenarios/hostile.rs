@@ -627,7 +627,7 @@ fn invalid(e: &RuntimeError) -> bool {
 
 #[tokio::test]
 async fn a_component_importing_an_unknown_interface_is_refused() {
-    let bytes = patched_hostile("bothost:bot/log@0.2.1", "evilnet:raw/log@6.6.6");
+    let bytes = patched_hostile("bothost:bot/log@0.2.2", "evilnet:raw/log@6.6.6");
     refused(
         "hostile-unknown-import.wasm",
         &bytes,
@@ -639,7 +639,7 @@ async fn a_component_importing_an_unknown_interface_is_refused() {
 
 #[tokio::test]
 async fn a_component_for_another_wit_version_is_refused() {
-    let bytes = patched_hostile("bothost:bot/log@0.2.1", "bothost:bot/log@0.9.0");
+    let bytes = patched_hostile("bothost:bot/log@0.2.2", "bothost:bot/log@0.9.0");
     refused("hostile-other-version.wasm", &bytes, wrong_world, "0.9.0").await;
 }
 

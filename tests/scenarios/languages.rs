@@ -178,6 +178,33 @@ const SDK_TRANSCRIPT: &str = "\
 [#random] bot: tick 5 héllo ✓
 ";
 
+/// The 0.2.2 calls from Python and JS, the same transcript for both.
+const ROOMS_TRANSCRIPT: &str = "\
+[#general] alice: rooms
+[#sdk-room] bot created #sdk-room
+[#sdk-room] bot invited @alice
+[#sdk-room] bot set the topic: sdk
+[#sdk-room] bot: hi [blocks: divider]
+[#general] bot (only @alice sees): just you
+[#sdk-room] bot archived #sdk-room
+[#general] bot: rooms 1 2 None
+[host] ! bot running
+";
+
+#[tokio::test(start_paused = true)]
+async fn python_and_js_sdks_reach_the_0_2_2_calls() {
+    let bots = [
+        foreign(guests::PY_SDK, guests::PYTHON_MISSING),
+        foreign(guests::JS_SDK, guests::JS_MISSING),
+    ];
+    for bot in bots.into_iter().flatten() {
+        assert_eq!(
+            transcript(bot, &[], "rooms\n/status\n").await,
+            ROOMS_TRANSCRIPT
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn python_sdk_timers_kv_and_errors() {
     let Some(bot) = foreign(guests::PY_SDK, guests::PYTHON_MISSING) else {

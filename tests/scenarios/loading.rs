@@ -61,7 +61,7 @@ async fn a_component_for_another_world_names_what_is_missing() {
     let text = err.to_string();
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
-        text.contains("missing exports: bothost:bot/handler@0.2.1"),
+        text.contains("missing exports: bothost:bot/handler@0.2.2"),
         "{text}"
     );
     host.close().await;
@@ -85,7 +85,7 @@ async fn a_component_for_another_wit_version_names_what_is_served() {
     assert!(matches!(err, RuntimeError::WrongWorld { .. }), "{text}");
     assert!(
         text.contains(
-            "built for bothost:bot@0.3.0; this host serves bothost:bot@0.2.1 (and the 0.2 versions before it) and bothost:bot@0.1.0"
+            "built for bothost:bot@0.3.0; this host serves bothost:bot@0.2.2 (and the 0.2 versions before it) and bothost:bot@0.1.0"
         ),
         "{text}"
     );

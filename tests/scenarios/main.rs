@@ -5,6 +5,7 @@ mod admin;
 mod admission;
 mod availability;
 mod busy;
+mod contract;
 mod durable;
 mod events_api;
 mod examples;

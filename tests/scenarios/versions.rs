@@ -21,7 +21,7 @@ async fn a_bot_built_for_0_1_0_runs_beside_a_current_one() {
     // The admin API says which contract each team's component targets.
     let contract = |team: &str| host.handle(&team.into()).expect("served").view().contract;
     assert_eq!(contract("T1"), "0.1.0");
-    assert_eq!(contract("T2"), "0.2.1");
+    assert_eq!(contract("T2"), "0.2.2");
     assert_eq!(contract("T3"), "0.2.0");
 
     // Events, key-value state, lookups and their errors reach it in the

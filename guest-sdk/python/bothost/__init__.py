@@ -20,10 +20,13 @@ import traceback
 from componentize_py_types import Err
 from wit_world.imports import types as _t
 
-from .api import BotHostError, chat, kv, log, timers
+from .api import BotHostError, channels, chat, kv, log, timers
 from .events import to_dict
 
-__all__ = ["BotHostError", "ConfigError", "Job", "Plugin", "chat", "export", "kv", "log", "timers"]
+__all__ = [
+    "BotHostError", "ConfigError", "Job", "Plugin", "channels", "chat", "export", "kv", "log",
+    "timers",
+]
 
 _CRON = "cron:"
 _JOB = "job:"

@@ -1,4 +1,4 @@
-"""Host calls for Python bots: chat, kv, timers and log.
+"""Host calls for Python bots: chat, channels, kv, timers and log.
 
 Each wraps the binding componentize-py generates from `wit/` and turns the
 binding's `Err(...)` into a plain exception with a readable message, so a
@@ -8,6 +8,7 @@ bot can catch `BotHostError` without knowing the generated variant classes.
 import json
 
 from componentize_py_types import Err
+from wit_world.imports import channels as _channels
 from wit_world.imports import chat as _chat
 from wit_world.imports import kv as _kv
 from wit_world.imports import log as _log
@@ -87,6 +88,126 @@ class chat:
     def find_channel(name):
         """A channel by name (a leading `#` is removed), or None."""
         return _record(_call("find_channel", _chat.find_channel, name.lstrip("#")))
+
+    # Since contract 0.2.2.
+
+    @staticmethod
+    def post_with(channel, text, blocks=None, thread_ts=None, reply_broadcast=False):
+        """Post with Block Kit `blocks` (a list of dicts, or JSON text), in
+        a thread, broadcast to the channel; returns `{"channel", "ts"}`."""
+        options = _options(blocks, thread_ts, reply_broadcast)
+        return _record(_call("post_with", _chat.post_with, channel, text, options))
+
+    @staticmethod
+    def post_ephemeral(channel, user, text, blocks=None):
+        """A message only `user` sees."""
+        _call("post_ephemeral", _chat.post_ephemeral, channel, user, text, _blocks(blocks))
+
+    @staticmethod
+    def delete(channel, ts):
+        _call("delete", _chat.delete_message, channel, ts)
+
+    @staticmethod
+    def permalink(channel, ts):
+        return _call("permalink", _chat.permalink, channel, ts)
+
+    @staticmethod
+    def schedule(channel, post_at, text, blocks=None, thread_ts=None):
+        """Post at the unix time `post_at`; returns the scheduled id."""
+        options = _options(blocks, thread_ts, False)
+        return _call("schedule", _chat.schedule_message, channel, int(post_at), text, options)
+
+    @staticmethod
+    def scheduled(channel=None):
+        return [_record(m) for m in _call("scheduled", _chat.list_scheduled, channel)]
+
+    @staticmethod
+    def unschedule(channel, scheduled_id):
+        _call("unschedule", _chat.delete_scheduled, channel, scheduled_id)
+
+
+def _blocks(blocks):
+    """Blocks as the JSON text the host takes (a list is encoded)."""
+    if blocks is None or isinstance(blocks, str):
+        return blocks
+    return json.dumps(blocks)
+
+
+def _options(blocks, thread_ts, reply_broadcast):
+    return _chat.PostOptions(
+        blocks=_blocks(blocks), thread_ts=thread_ts, reply_broadcast=reply_broadcast
+    )
+
+
+class channels:
+    """Manage the team's channels and read their history (contract 0.2.2)."""
+
+    @staticmethod
+    def create(name, is_private=False):
+        return _record(_call("channels.create", _channels.create, name, is_private))
+
+    @staticmethod
+    def rename(channel, name):
+        return _record(_call("channels.rename", _channels.rename, channel, name))
+
+    @staticmethod
+    def archive(channel):
+        _call("channels.archive", _channels.archive, channel)
+
+    @staticmethod
+    def unarchive(channel):
+        _call("channels.unarchive", _channels.unarchive, channel)
+
+    @staticmethod
+    def set_topic(channel, topic):
+        _call("channels.set_topic", _channels.set_topic, channel, topic)
+
+    @staticmethod
+    def set_purpose(channel, purpose):
+        _call("channels.set_purpose", _channels.set_purpose, channel, purpose)
+
+    @staticmethod
+    def invite(channel, users):
+        _call("channels.invite", _channels.invite, channel, list(users))
+
+    @staticmethod
+    def kick(channel, user):
+        _call("channels.kick", _channels.kick, channel, user)
+
+    @staticmethod
+    def members(channel):
+        """Every member id, page after page."""
+        found, cursor = [], None
+        while True:
+            page = _call("channels.members", _channels.members, channel, cursor, 200)
+            found.extend(page.members)
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    @staticmethod
+    def join(channel):
+        return _record(_call("channels.join", _channels.join, channel))
+
+    @staticmethod
+    def leave(channel):
+        _call("channels.leave", _channels.leave, channel)
+
+    @staticmethod
+    def open(users):
+        """The DM (one user) or group DM (2 to 8) with `users`."""
+        return _call("channels.open", _channels.open_conversation, list(users))
+
+    @staticmethod
+    def history(channel, limit=100, thread_ts=None, oldest=None, latest=None, cursor=None):
+        """One page: `{"messages": [dict, ...], "next_cursor"}`. A channel's
+        newest first, a thread's oldest first; `oldest` is the stop point."""
+        query = _channels.HistoryQuery(
+            channel=channel, thread_ts=thread_ts, limit=limit,
+            oldest=oldest, latest=latest, cursor=cursor,
+        )
+        page = _call("channels.history", _channels.history, query)
+        return {"messages": [_record(m) for m in page.messages], "next_cursor": page.next_cursor}
 
 
 class kv:

@@ -10,4 +10,4 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub(super) use self::bothost::bot::{chat, kv, log, timers, types};
+pub(super) use self::bothost::bot::{channels, chat, kv, log, timers, types};

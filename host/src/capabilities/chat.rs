@@ -5,7 +5,9 @@
 use super::bindings::chat::{self as wit, Host};
 use super::convert as conv;
 use super::{Capabilities, PostBudget};
-use crate::chat::{ChatError, MAX_TEXT_CHARS, OutgoingMessage};
+use crate::chat::{
+    Blocks, ChatError, EphemeralMessage, MAX_TEXT_CHARS, OutgoingMessage, RichMessage, Surface,
+};
 use crate::ids::{ChannelId, TeamId, Ts, UserId};
 
 type Answer<T> = wasmtime::Result<Result<T, wit::ChatError>>;
@@ -43,7 +45,37 @@ impl Capabilities {
         }
     }
 
-    fn spend_action(&mut self) -> Result<(), ChatError> {
+    /// Checks a bot's blocks for a message.
+    pub(super) fn check_blocks(blocks: Option<&str>) -> Result<Option<Blocks>, ChatError> {
+        blocks
+            .map(|json| {
+                Blocks::parse(json, Surface::Message)
+                    .map_err(|e| ChatError::Refused(format!("invalid_blocks: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A rich message from the WIT arguments, checked.
+    fn rich(
+        channel: String,
+        text: String,
+        options: wit::PostOptions,
+    ) -> wasmtime::Result<Result<RichMessage, ChatError>> {
+        super::check_argument("text", text.len())?;
+        super::check_argument("blocks", options.blocks.as_ref().map_or(0, String::len))?;
+        Ok((|| {
+            Self::check_text(&text)?;
+            Ok(RichMessage {
+                channel: ChannelId::new(channel),
+                text,
+                blocks: Self::check_blocks(options.blocks.as_deref())?,
+                thread_ts: options.thread_ts.map(Ts::new),
+                reply_broadcast: options.reply_broadcast,
+            })
+        })())
+    }
+
+    pub(super) fn spend_action(&mut self) -> Result<(), ChatError> {
         spend(&mut self.actions, &self.team, "action")
     }
 
@@ -149,5 +181,113 @@ impl Host for Capabilities {
         Ok(result
             .map(|c| c.map(conv::channel))
             .map_err(conv::chat_error))
+    }
+
+    async fn post_with(
+        &mut self,
+        channel: String,
+        text: String,
+        options: wit::PostOptions,
+    ) -> Answer<wit::MessageRef> {
+        let message = Self::rich(channel, text, options)?;
+        let result = async {
+            let message = message?;
+            self.spend_post(&message.channel)?;
+            self.chat.post_rich(message).await
+        }
+        .await;
+        Ok(result.map(conv::message_ref).map_err(conv::chat_error))
+    }
+
+    async fn post_ephemeral(
+        &mut self,
+        channel: String,
+        user: String,
+        text: String,
+        blocks: Option<String>,
+    ) -> Answer<()> {
+        super::check_argument("text", text.len())?;
+        super::check_argument("blocks", blocks.as_ref().map_or(0, String::len))?;
+        let result = async {
+            Self::check_text(&text)?;
+            let blocks = Self::check_blocks(blocks.as_deref())?;
+            let channel = ChannelId::new(channel);
+            self.spend_post(&channel)?;
+            self.chat
+                .post_ephemeral(EphemeralMessage {
+                    channel,
+                    user: UserId::new(user),
+                    text,
+                    blocks,
+                })
+                .await
+        }
+        .await;
+        Ok(result.map_err(conv::chat_error))
+    }
+
+    async fn delete_message(&mut self, channel: String, ts: String) -> Answer<()> {
+        let result = async {
+            self.spend_action()?;
+            self.chat
+                .delete(&ChannelId::new(channel), &Ts::new(ts))
+                .await
+        }
+        .await;
+        Ok(result.map_err(conv::chat_error))
+    }
+
+    async fn permalink(&mut self, channel: String, ts: String) -> Answer<String> {
+        let result = async {
+            self.spend_action()?;
+            self.chat
+                .permalink(&ChannelId::new(channel), &Ts::new(ts))
+                .await
+        }
+        .await;
+        Ok(result.map_err(conv::chat_error))
+    }
+
+    async fn schedule_message(
+        &mut self,
+        channel: String,
+        post_at: u64,
+        text: String,
+        options: wit::PostOptions,
+    ) -> Answer<String> {
+        let message = Self::rich(channel, text, options)?;
+        let result = async {
+            let message = message?;
+            self.spend_post(&message.channel)?;
+            self.chat.schedule(message, post_at).await
+        }
+        .await;
+        Ok(result.map_err(conv::chat_error))
+    }
+
+    async fn list_scheduled(
+        &mut self,
+        channel: Option<String>,
+    ) -> Answer<Vec<wit::ScheduledMessage>> {
+        let result = async {
+            self.spend_action()?;
+            let channel = channel.map(ChannelId::new);
+            self.chat.list_scheduled(channel.as_ref()).await
+        }
+        .await;
+        Ok(result
+            .map(|list| list.into_iter().map(conv::scheduled).collect())
+            .map_err(conv::chat_error))
+    }
+
+    async fn delete_scheduled(&mut self, channel: String, id: String) -> Answer<()> {
+        let result = async {
+            self.spend_action()?;
+            self.chat
+                .delete_scheduled(&ChannelId::new(channel), &id)
+                .await
+        }
+        .await;
+        Ok(result.map_err(conv::chat_error))
     }
 }

@@ -1,10 +1,14 @@
 //! Conversions between the host's domain types and the generated bindings.
 //! Only the capabilities see the generated types.
 
+use super::bindings::channels as wit_channels;
 use super::bindings::chat as wit_chat;
 use super::bindings::types as wit;
 use crate::bot_config::BotConfig;
-use crate::chat::{ChannelInfo, ChatError, MessageRef, UserInfo};
+use crate::chat::{
+    ChannelInfo, ChatError, HistoryMessage, HistoryPage, MemberPage, MessageRef, ScheduledMessage,
+    UserInfo,
+};
 use crate::event::{Event, MessageEvent};
 use crate::team_info::TeamInfo;
 
@@ -153,5 +157,42 @@ pub(super) fn chat_error(e: ChatError) -> wit_chat::ChatError {
         ChatError::RateLimited => wit_chat::ChatError::RateLimited,
         ChatError::Refused(s) => wit_chat::ChatError::Refused(s),
         ChatError::Unavailable(s) => wit_chat::ChatError::Unavailable(s),
+    }
+}
+
+pub(super) fn scheduled(m: ScheduledMessage) -> wit_chat::ScheduledMessage {
+    wit_chat::ScheduledMessage {
+        id: m.id,
+        channel: m.channel.into_string(),
+        post_at: m.post_at,
+        text: m.text,
+    }
+}
+
+pub(super) fn member_page(p: MemberPage) -> wit_channels::MemberPage {
+    wit_channels::MemberPage {
+        members: p
+            .members
+            .into_iter()
+            .map(crate::ids::UserId::into_string)
+            .collect(),
+        next_cursor: p.next_cursor,
+    }
+}
+
+fn history_message(m: HistoryMessage) -> wit_channels::HistoryMessage {
+    wit_channels::HistoryMessage {
+        user: m.user.map(crate::ids::UserId::into_string),
+        text: m.text,
+        ts: m.ts.into_string(),
+        thread_ts: m.thread_ts.map(crate::ids::Ts::into_string),
+        reply_count: m.reply_count,
+    }
+}
+
+pub(super) fn history_page(p: HistoryPage) -> wit_channels::HistoryPage {
+    wit_channels::HistoryPage {
+        messages: p.messages.into_iter().map(history_message).collect(),
+        next_cursor: p.next_cursor,
     }
 }

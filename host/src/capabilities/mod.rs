@@ -8,6 +8,7 @@
 
 mod bindings;
 mod bot;
+mod channels;
 mod chat;
 mod convert;
 mod kv;

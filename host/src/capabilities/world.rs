@@ -11,7 +11,7 @@ use crate::runtime::{Generation, StoreData, World};
 /// The version of `wit/` (its `package` line); a test keeps them equal.
 macro_rules! wit_version {
     () => {
-        "0.2.1"
+        "0.2.2"
     };
 }
 

@@ -96,7 +96,7 @@ impl LocalSpace {
                 });
             }
             let ts = world.ts();
-            world.post(channel, &ts, text, thread_ts.clone());
+            world.post(channel, &ts, &speaker.id, text, thread_ts.clone());
             Ok((speaker, place, ts))
         })?;
         let wire_text = text.replace(&format!("@{BOT_NAME}"), &format!("<@{BOT_USER}>"));

@@ -6,6 +6,7 @@
 mod actions;
 mod chat;
 mod link;
+mod rooms;
 mod space;
 mod transcript;
 mod world;

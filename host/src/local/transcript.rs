@@ -28,6 +28,11 @@ pub enum LineKind {
     TeamJoin,
     /// The user ran a slash command; the line's text is its argument.
     Slash { command: String },
+    /// Something else the user of the line did (archived a channel, set a
+    /// topic, invited someone): the text says what, after the name.
+    Did,
+    /// A message only `to` sees.
+    Ephemeral { to: String },
     /// Something the host did on request (a new config).
     Info,
     /// A note from the host (status changes, refused input).
@@ -104,6 +109,10 @@ impl fmt::Display for ChatLine {
             }
             LineKind::Slash { command } => {
                 write!(f, "{} ran {command} {}", self.user_name, self.text)
+            }
+            LineKind::Did => write!(f, "{} {}", self.user_name, self.text),
+            LineKind::Ephemeral { to } => {
+                write!(f, "{} (only {to} sees): {}", self.user_name, self.text)
             }
             LineKind::Info => f.write_str(&self.text),
             LineKind::Note => write!(f, "! {}", self.text),

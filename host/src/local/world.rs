@@ -5,8 +5,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::rooms::Rooms;
 use super::space::LocalError;
-use crate::chat::{ChannelInfo, UserInfo};
+use crate::chat::{ChannelInfo, HistoryMessage, UserInfo};
 use crate::ids::{ChannelId, Ts, UserId};
 
 /// The bot's user in every local team.
@@ -24,6 +25,7 @@ const TS_SECOND: &str = "1700000000";
 /// A message as the world remembers it.
 #[derive(Debug)]
 struct Posted {
+    user: UserId,
     text: String,
     /// The thread it was posted in (the root's ts), if any.
     thread_ts: Option<Ts>,
@@ -49,6 +51,8 @@ pub(super) struct World {
     reactions: HashSet<Reaction>,
     next_ts: u64,
     next_channel: u64,
+    /// Archived channels, topics, members, scheduled messages.
+    pub(super) rooms: Rooms,
 }
 
 impl World {
@@ -81,6 +85,7 @@ impl World {
             reactions: HashSet::new(),
             next_ts: 1,
             next_channel: 1,
+            rooms: Rooms::default(),
         }
     }
 
@@ -148,6 +153,14 @@ impl World {
     pub(super) fn channel(&self, id: &ChannelId) -> Option<ChannelInfo> {
         if let Some(c) = self.channels.iter().find(|c| &c.id == id) {
             return Some(c.clone());
+        }
+        if let Some(names) = self.rooms.group_names(id) {
+            return Some(ChannelInfo {
+                id: id.clone(),
+                name: names.to_owned(),
+                is_private: true,
+                is_member: true,
+            });
         }
         let user = self.user(&UserId::new(id.as_str().strip_prefix('D')?))?;
         Some(ChannelInfo {
@@ -238,8 +251,16 @@ impl World {
     }
 
     /// Remembers a message (a user's or the bot's).
-    pub(super) fn post(&mut self, channel: &ChannelId, ts: &Ts, text: &str, thread_ts: Option<Ts>) {
+    pub(super) fn post(
+        &mut self,
+        channel: &ChannelId,
+        ts: &Ts,
+        user: &UserId,
+        text: &str,
+        thread_ts: Option<Ts>,
+    ) {
         let posted = Posted {
+            user: user.clone(),
             text: text.to_owned(),
             thread_ts,
         };
@@ -249,6 +270,61 @@ impl World {
 
     pub(super) fn has_message(&self, channel: &ChannelId, ts: &Ts) -> bool {
         self.messages.contains_key(&(channel.clone(), ts.clone()))
+    }
+
+    /// Forgets a message; whether there was one.
+    pub(super) fn delete(&mut self, channel: &ChannelId, ts: &Ts) -> bool {
+        self.messages
+            .remove(&(channel.clone(), ts.clone()))
+            .is_some()
+    }
+
+    /// Every user id of the team, the bot's included.
+    pub(super) fn user_ids(&self) -> Vec<UserId> {
+        self.users.iter().map(|u| u.id.clone()).collect()
+    }
+
+    /// A channel's top-level messages, newest first, or a thread's (its
+    /// root first), oldest first; strictly between `oldest` and `latest`.
+    pub(super) fn history(
+        &self,
+        channel: &ChannelId,
+        thread: Option<&Ts>,
+        oldest: Option<&Ts>,
+        latest: Option<&Ts>,
+    ) -> Vec<HistoryMessage> {
+        let replies = |root: &Ts| {
+            let n = self
+                .messages
+                .iter()
+                .filter(|((c, ts), p)| {
+                    c == channel && ts != root && p.thread_ts.as_ref() == Some(root)
+                })
+                .count();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        let mut found: Vec<HistoryMessage> = self
+            .messages
+            .iter()
+            .filter(|((c, _), _)| c == channel)
+            .filter(|((_, ts), p)| match thread {
+                Some(root) => ts == root || p.thread_ts.as_ref() == Some(root),
+                None => p.thread_ts.as_ref().is_none_or(|root| root == ts),
+            })
+            .filter(|((_, ts), _)| oldest.is_none_or(|o| ts > o) && latest.is_none_or(|l| ts < l))
+            .map(|((_, ts), p)| HistoryMessage {
+                user: Some(p.user.clone()),
+                text: p.text.clone(),
+                ts: ts.clone(),
+                thread_ts: p.thread_ts.clone(),
+                reply_count: replies(ts),
+            })
+            .collect();
+        found.sort_by(|a, b| a.ts.cmp(&b.ts));
+        if thread.is_none() {
+            found.reverse();
+        }
+        found
     }
 
     /// Replaces a message's text; `false` when there is no such message.
@@ -360,9 +436,15 @@ mod tests {
             Err(LocalError::NoMessageYet("#general".into()))
         );
         let root = world.ts();
-        world.post(&general, &root, "root", None);
+        world.post(&general, &root, &UserId::from("U0ALICE"), "root", None);
         let reply = world.ts();
-        world.post(&general, &reply, "reply", Some(root.clone()));
+        world.post(
+            &general,
+            &reply,
+            &UserId::from("U0ALICE"),
+            "reply",
+            Some(root.clone()),
+        );
         assert_eq!(world.thread_root(&general, "2"), Ok(root.clone()));
         assert_eq!(world.thread_root(&general, "last"), Ok(root.clone()));
         assert_eq!(world.thread_root(&general, root.as_str()), Ok(root));

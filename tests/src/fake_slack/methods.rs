@@ -30,7 +30,13 @@ pub(crate) fn dispatch(inner: &mut Inner, addr: SocketAddr, request: &Request) -
             "conversations.list" => |inner, team, _, p| list_channels(team_of(inner, team), p),
             "users.list" => |inner, team, _, p| list_users(team_of(inner, team), p),
             "conversations.open" => |inner, team, _, p| open_dm(inner, team, p),
-            _ => return Err("unknown_method"),
+            other => {
+                let method = super::contract::method(other).ok_or("unknown_method")?;
+                return match authenticate(inner, request.token.as_deref())? {
+                    TokenOwner::Bot(team) => method(inner, &team, &request.params),
+                    TokenOwner::App(_) => Err("not_allowed_token_type"),
+                };
+            }
         };
     match authenticate(inner, request.token.as_deref())? {
         TokenOwner::Bot(team) => bot_method(inner, &team, addr, &request.params),
@@ -64,7 +70,7 @@ fn team_mut<'a>(inner: &'a mut Inner, team: &str) -> &'a mut TeamState {
 
 /// A string argument; numbers and booleans are accepted in their JSON form
 /// (a JSON body may send `"limit": 2`), empty strings count as absent.
-fn arg(params: &Map<String, Value>, key: &str) -> Option<String> {
+pub(crate) fn arg(params: &Map<String, Value>, key: &str) -> Option<String> {
     let text = match params.get(key)? {
         Value::Null => return None,
         Value::String(s) => s.clone(),
@@ -154,16 +160,19 @@ fn checked_text(params: &Map<String, Value>) -> Result<String, &'static str> {
 }
 
 /// A channel argument that exists in `team`.
-fn checked_channel(
+pub(crate) fn checked_channel(
     inner: &Inner,
     team: &str,
     params: &Map<String, Value>,
 ) -> Result<String, &'static str> {
     let channel = arg(params, "channel").ok_or("channel_not_found")?;
-    if team_of(inner, team).has_channel(&channel) {
-        Ok(channel)
-    } else {
+    let state = team_of(inner, team);
+    if !state.has_channel(&channel) {
         Err("channel_not_found")
+    } else if state.rooms.is_archived(&channel) {
+        Err("is_archived")
+    } else {
+        Ok(channel)
     }
 }
 
@@ -175,6 +184,12 @@ fn post_message(inner: &mut Inner, team: &str, params: &Map<String, Value>) -> A
     let ws = &team_of(inner, team).ws;
     let (bot_user, bot_id) = (ws.bot_user_id.clone(), ws.bot_id.clone());
     inner.store_message(team, &channel, &ts, &bot_user, &text);
+    if let Some(message) = inner
+        .messages
+        .get_mut(&(team.to_owned(), channel.clone(), ts.clone()))
+    {
+        message.thread_ts.clone_from(&thread_ts);
+    }
     inner.posts.push(Post {
         team: team.to_owned(),
         channel: channel.clone(),
@@ -236,6 +251,17 @@ fn react(inner: &mut Inner, team: &str, params: &Map<String, Value>) -> Answer {
     } else {
         Err("already_reacted")
     }
+}
+
+/// The page of `items` that `cursor` and `limit` (default `default`)
+/// select, and the next cursor (`""` on the last page).
+pub(crate) fn page_of(
+    items: Vec<Value>,
+    params: &Map<String, Value>,
+    default: usize,
+) -> Result<(Vec<Value>, String), &'static str> {
+    let limit = limit(params)?.unwrap_or(default);
+    page(items, params, limit)
 }
 
 /// The page of `items` that `cursor` and `limit` select, and the next
@@ -334,8 +360,9 @@ fn open_dm(inner: &mut Inner, team: &str, params: &Map<String, Value>) -> Answer
     let users = arg(params, "users").ok_or("users_list_not_supplied")?;
     let mut users = users.split(',').map(str::trim).filter(|u| !u.is_empty());
     let (Some(user), None) = (users.next(), users.next()) else {
-        // Group DMs (several users) are not faked.
-        return Err("invalid_arguments");
+        let users = arg(params, "users").unwrap_or_default();
+        let users = users.split(',').map(|u| u.trim().to_owned()).collect();
+        return super::contract::open_group(inner, team, users);
     };
     let state = team_mut(inner, team);
     if user == state.ws.bot_user_id {

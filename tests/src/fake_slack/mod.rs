@@ -21,6 +21,7 @@
 //! wall-clock time so that a paused clock cannot trip it early.
 
 mod conn;
+mod contract;
 mod events_http;
 mod faults;
 mod methods;
@@ -135,6 +136,7 @@ impl FakeSlack {
             TeamState {
                 ws,
                 ims: Default::default(),
+                rooms: Default::default(),
             },
         );
     }

@@ -86,12 +86,16 @@ pub(crate) struct TeamState {
     pub(crate) ws: Workspace,
     /// DM channels opened with `conversations.open`: user id → `D…` id.
     pub(crate) ims: BTreeMap<String, String>,
+    /// Channels, group DMs and scheduled messages of contract 0.2.2.
+    pub(crate) rooms: super::contract::Rooms,
 }
 
 impl TeamState {
     /// Whether `channel` is a public channel or an opened DM of this team.
     pub(crate) fn has_channel(&self, channel: &str) -> bool {
-        self.ws.channel_name(channel).is_some() || self.ims.values().any(|d| d == channel)
+        self.ws.channel_name(channel).is_some()
+            || self.ims.values().any(|d| d == channel)
+            || self.rooms.has(channel)
     }
 }
 
@@ -197,6 +201,8 @@ pub(crate) struct StoredMessage {
     pub(crate) text: String,
     /// Reactions the bot added.
     pub(crate) reactions: BTreeSet<String>,
+    /// The thread it is a reply in.
+    pub(crate) thread_ts: Option<String>,
 }
 
 /// The lock-protected part of [`Shared`].
@@ -272,6 +278,7 @@ impl Inner {
                 user: user.to_owned(),
                 text: text.to_owned(),
                 reactions: BTreeSet::new(),
+                thread_ts: None,
             },
         );
     }

@@ -35,6 +35,10 @@ const JSON_METHODS: &[&str] = &[
     "chat.postMessage",
     "chat.update",
     "reactions.add",
+    "chat.postEphemeral",
+    "chat.delete",
+    "chat.scheduleMessage",
+    "chat.deleteScheduledMessage",
 ];
 
 /// Methods whose token must come in the header.

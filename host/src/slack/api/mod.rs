@@ -16,7 +16,9 @@
 //! per method, and only the caller knows whether waiting is worth it.
 
 mod client;
+mod conversations;
 mod error;
+mod messages;
 mod methods;
 mod oauth;
 mod paging;
@@ -29,7 +31,9 @@ mod fuzz_tests;
 mod tests;
 
 pub use client::WebClient;
+pub use conversations::{HistoryArgs, MessageRecord};
 pub use error::ApiError;
+pub use messages::{RichPost, ScheduledRecord};
 pub use oauth::{OAuthAccess, OAuthGrant};
 pub use paging::Page;
 pub use types::{AuthTest, ChannelRecord, PostMessage, Posted, RtmConnect, UserRecord};

@@ -46,6 +46,26 @@ pub enum Method {
     ConversationsList,
     UsersList,
     AuthTest,
+    // Contract 0.2.2 (tiers from Slack's method pages).
+    ConversationsCreate,
+    ConversationsRename,
+    ConversationsArchive,
+    ConversationsUnarchive,
+    ConversationsSetTopic,
+    ConversationsSetPurpose,
+    ConversationsInvite,
+    ConversationsKick,
+    ConversationsMembers,
+    ConversationsJoin,
+    ConversationsLeave,
+    ConversationsHistory,
+    ConversationsReplies,
+    GetPermalink,
+    PostEphemeral,
+    Delete,
+    ScheduleMessage,
+    ScheduledMessagesList,
+    DeleteScheduledMessage,
     /// `rtm.connect`, once per RTM (re)connect.
     RtmConnect,
     /// `apps.connections.open`, once per Socket Mode (re)connect, on the
@@ -65,7 +85,30 @@ impl Method {
             // more is paced rather than refused. A 429 pauses it anyway.
             Method::PostMessage => (100.0, 600.0),
             Method::Update | Method::ReactionsAdd | Method::ConversationsOpen => (10.0, 50.0),
-            Method::ConversationsList | Method::UsersList => (5.0, 20.0),
+            // Tier 3.
+            Method::ConversationsInvite
+            | Method::ConversationsKick
+            | Method::ConversationsJoin
+            | Method::ConversationsLeave
+            | Method::ConversationsHistory
+            | Method::ConversationsReplies
+            | Method::Delete
+            | Method::ScheduleMessage
+            | Method::ScheduledMessagesList
+            | Method::DeleteScheduledMessage => (10.0, 50.0),
+            // Tier 4.
+            Method::ConversationsMembers | Method::GetPermalink | Method::PostEphemeral => {
+                (20.0, 100.0)
+            }
+            // Tier 2.
+            Method::ConversationsList
+            | Method::UsersList
+            | Method::ConversationsCreate
+            | Method::ConversationsRename
+            | Method::ConversationsArchive
+            | Method::ConversationsUnarchive
+            | Method::ConversationsSetTopic
+            | Method::ConversationsSetPurpose => (5.0, 20.0),
             Method::AuthTest => (10.0, 100.0),
             // Tier 1, "1+ per minute" (§2.2; for apps.connections.open
             // api.slack.com says Tier 1 and docs.slack.dev t3, §3.1: the
