@@ -19,6 +19,7 @@ use bothost::runtime::RuntimeConfig;
 use bothost::secret::Secret;
 use bothost::spec::{AppSpec, OAuthAppSpec, TeamSource};
 use bothost::storage::{Storage, StorageKey, StorageQuota};
+use bothost_tests::browser::{add_to_slack_link, follow, new_browser};
 use bothost_tests::fake_slack::{FakeSlack, Workspace};
 use bothost_tests::guests;
 use bothost_tests::slack_env::fast_tuning;
@@ -92,49 +93,10 @@ async fn serve(slack: &FakeSlack, dir: &Path, rotation: bool) -> Served {
     }
 }
 
-fn new_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .no_proxy()
-        .build()
-        .expect("client")
-}
-
-/// The "Add to Slack" link of the install page.
-async fn add_to_slack_link(browser: &reqwest::Client, base: &str) -> String {
-    let page = browser
-        .get(format!("{base}/slack/install/{APP}"))
-        .send()
-        .await
-        .expect("install page");
-    assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.expect("html");
-    let start = html.find("id=\"add-to-slack\" href=\"").expect("link") + 24;
-    let end = start + html[start..].find('"').expect("end of link");
-    html[start..end].replace("&amp;", "&")
-}
-
-/// Follows `link` (the fake's authorize page, then the host's callback);
-/// returns the final status, the outcome on the page and the final URL.
-async fn follow(browser: &reqwest::Client, link: &str) -> (StatusCode, String, String) {
-    let answer = browser.get(link).send().await.expect("follow");
-    let (status, url) = (answer.status(), answer.url().to_string());
-    let html = answer.text().await.expect("html");
-    let outcome = html
-        .split("data-outcome=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or("")
-        .to_owned();
-    assert!(!html.contains("xoxb-") && !html.contains("code-"), "{html}");
-    (status, outcome, url)
-}
-
 /// A full install of `team` by alice, in a fresh browser.
 async fn install_team(slack: &FakeSlack, base: &str, team: &str) {
     let browser = new_browser();
-    let link = add_to_slack_link(&browser, base).await;
+    let link = add_to_slack_link(&browser, base, APP).await;
     assert!(link.starts_with(&slack.authorize_url()), "{link}");
     assert!(link.contains("client_id=111.222"), "{link}");
     assert!(
@@ -297,7 +259,7 @@ async fn every_refusal_is_clear_and_changes_nothing() {
 
     // Replayed: the callback URL of T1's install, once more.
     let browser = new_browser();
-    let link = add_to_slack_link(&browser, &served.base).await;
+    let link = add_to_slack_link(&browser, &served.base, APP).await;
     slack.approve_next_install("T2", "UT2ALICE");
     let (_, outcome, callback) = follow(&browser, &link).await;
     assert_eq!(outcome, "installed");
@@ -333,12 +295,12 @@ async fn every_refusal_is_clear_and_changes_nothing() {
             "slack_error" => {
                 // Approved for a workspace the fake does not know: the code
                 // exchange fails.
-                let link = add_to_slack_link(&browser, &served.base).await;
+                let link = add_to_slack_link(&browser, &served.base, APP).await;
                 slack.approve_next_install("T9", "UT9ALICE");
                 follow(&browser, &link).await
             }
             "forged_state" => {
-                let _ = add_to_slack_link(&browser, &served.base).await;
+                let _ = add_to_slack_link(&browser, &served.base, APP).await;
                 let forged = format!(
                     "{}/slack/oauth/{APP}/callback?code=code-1&state=bm9wZQ.bm9wZQ",
                     served.base
@@ -346,13 +308,13 @@ async fn every_refusal_is_clear_and_changes_nothing() {
                 follow(&browser, &forged).await
             }
             "cookie" => {
-                let link = add_to_slack_link(&browser, &served.base).await;
+                let link = add_to_slack_link(&browser, &served.base, APP).await;
                 slack.approve_next_install("T2", "UT2ALICE");
                 // Another browser, without the cookie, follows the link.
                 follow(&new_browser(), &link).await
             }
             "expired_state" => {
-                let link = add_to_slack_link(&browser, &served.base).await;
+                let link = add_to_slack_link(&browser, &served.base, APP).await;
                 served
                     .installer
                     .clock()
@@ -361,7 +323,7 @@ async fn every_refusal_is_clear_and_changes_nothing() {
                 follow(&browser, &link).await
             }
             "denied" => {
-                let link = add_to_slack_link(&browser, &served.base).await;
+                let link = add_to_slack_link(&browser, &served.base, APP).await;
                 slack.deny_next_install();
                 follow(&browser, &link).await
             }

@@ -14,6 +14,7 @@ mod faults;
 mod hostile;
 mod idle;
 mod install;
+mod installable;
 mod languages;
 mod lifecycle;
 mod loading;

@@ -22,6 +22,7 @@ use bothost::team::{BotStatus, TeamError, TeamHandle};
 pub use bothost_guests as guests;
 pub use bothost_guests::foreign;
 
+pub mod browser;
 pub mod fake_slack;
 pub mod slack_env;
 

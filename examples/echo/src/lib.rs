@@ -2,9 +2,10 @@
 //! only when mentioned (a message mentioning it, or an `app_mention` event),
 //! with the text minus the `<@BOT>` mention, in the message's thread if the
 //! message is in one. Messages with a subtype and its own messages are
-//! ignored, so it never answers itself.
+//! ignored, so it never answers itself. A slash command (`/echo text`, as
+//! the app defines it) is answered with its text in the command's channel.
 
-use bothost_sdk::{AppMention, Bot, BotError, Config, Message, TeamInfo, chat};
+use bothost_sdk::{AppMention, Bot, BotError, Config, Message, SlashCommand, TeamInfo, chat};
 
 /// Remembers only its own user id, to recognise and strip mentions.
 #[derive(Default)]
@@ -55,6 +56,13 @@ impl Bot for Echo {
         }
         if let Some(text) = self.echo_text(&mention.text) {
             chat::respond(&mention, &text)?;
+        }
+        Ok(())
+    }
+
+    fn on_slash_command(&mut self, command: SlashCommand) -> Result<(), BotError> {
+        if !command.text.trim().is_empty() {
+            chat::post(&command.channel, &command.text)?;
         }
         Ok(())
     }

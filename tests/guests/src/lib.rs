@@ -37,7 +37,7 @@ pub fn foreign(bot: Option<&'static str>, missing: &str) -> Option<&'static str>
 mod tests {
     #[test]
     fn every_component_exists() {
-        assert_eq!(super::all().len(), 10);
+        assert_eq!(super::all().len(), 11);
         for (name, path) in super::all() {
             let meta = std::fs::metadata(path);
             assert!(meta.is_ok_and(|m| m.len() > 0), "{name}: {path}");
