@@ -552,6 +552,10 @@ impl Host {
         if let Err(e) = self.storage.teams.forget(team).await {
             tracing::error!(%team, error = %e, "uninstalled team not removed from the registry; a restart may resume it");
         }
+        // Its tokens are dead: gone before the team stops, not after.
+        if let Err(e) = self.storage.installs.forget(team).await {
+            tracing::error!(%team, error = %e, "installation (and its tokens) not removed");
+        }
         self.metrics.uninstalls.inc();
         self.remove(team).await
     }

@@ -237,21 +237,33 @@ async fn start(
         host.add_http_app(app);
     }
     let installer = installer(host, config, env)?;
-    if let Some(section) = &config.http {
-        // One listener for everything Slack and browsers send: events,
-        // commands and interactivity, and the install pages.
-        let mut router = host.slack_router().unwrap_or_default();
-        if let Some(installer) = &installer {
-            router = router.merge(crate::install::router(installer.clone()));
+    // Bound now (a taken port fails the start before any team runs), served
+    // once the stored teams are back: until then Slack's requests wait in
+    // the socket's backlog (or time out and are retried) instead of being
+    // acked for a team that is not attached yet and lost.
+    let http = match &config.http {
+        Some(section) => {
+            let bind = |source| {
+                ServeError::Http(admin::AdminError::Bind {
+                    addr: section.bind,
+                    source,
+                })
+            };
+            Some(
+                tokio::net::TcpListener::bind(section.bind)
+                    .await
+                    .map_err(bind)?,
+            )
         }
-        admin::listen(section.bind, router, host.tasks(), "Slack request listener")
-            .await
-            .map_err(ServeError::Http)?;
-    } else if has_http_apps {
-        tracing::warn!(
-            "apps have a signing secret but there is no [http] section: no request URL is served"
-        );
-    }
+        None => {
+            if has_http_apps {
+                tracing::warn!(
+                    "apps have a signing secret but there is no [http] section: no request URL is served"
+                );
+            }
+            None
+        }
+    };
     let progress =
         progress::log_startup(host.clone(), STARTUP_PROGRESS, host.tasks().token().clone());
     host.tasks().spawn(progress);
@@ -270,6 +282,18 @@ async fn start(
         .map_err(ServeError::Resume)?;
     if resumed > 0 {
         tracing::info!(teams = resumed, "stored teams resumed");
+    }
+    if let Some(listener) = http {
+        // One listener for everything Slack and browsers send: events,
+        // commands and interactivity, and the install pages.
+        let mut router = host.slack_router().unwrap_or_default();
+        if let Some(installer) = &installer {
+            router = router.merge(crate::install::router(installer.clone()));
+        }
+        if let Ok(bound) = listener.local_addr() {
+            tracing::info!(%bound, "Slack request listener listening");
+        }
+        admin::serve_bound(listener, router, host.tasks(), "Slack request listener");
     }
     // Renewal skips teams the host does not serve: after the resume.
     if let Some(installer) = installer {
