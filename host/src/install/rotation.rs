@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use super::Installer;
 use crate::ids::TeamId;
 use crate::metrics::KindLabel;
-use crate::slack::api::OAuthGrant;
+use crate::slack::api::{ApiError, OAuthGrant};
 use crate::spec::TeamSource;
 use crate::storage::{Installation, Refresh, StorageError};
 
@@ -34,13 +34,39 @@ const MAX_LEAD: Duration = Duration::from_secs(600);
 /// …and with at least this share of the remaining lifetime left (a
 /// 12 h token is renewed 10 min before it expires; a 1 min one at 80 %).
 const LEAD_SHARE: u32 = 5;
-/// After a failed renewal, try again after this long.
+/// After a failed renewal, try again after this long, doubling with each
+/// failure in a row up to [`MAX_RETRY`].
 const RETRY: Duration = Duration::from_secs(60);
+const MAX_RETRY: Duration = Duration::from_secs(3600);
+
+/// Why a renewal did not happen.
+#[derive(Debug)]
+enum Failure {
+    /// Slack refused the refresh token or the client credentials: trying
+    /// again cannot help; the app must be installed again.
+    Refused(String),
+    /// Slack unreachable, busy or rate limiting, or the store failing.
+    Transient(String),
+}
+
+impl From<String> for Failure {
+    fn from(why: String) -> Self {
+        Failure::Transient(why)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(why: &str) -> Self {
+        Failure::Refused(why.to_owned())
+    }
+}
 
 /// When each rotating team is due.
 #[derive(Debug)]
 pub(super) struct Rotation {
     due: Mutex<HashMap<TeamId, Instant>>,
+    /// Failed renewals in a row, per team.
+    failures: Mutex<HashMap<TeamId, u32>>,
     wake: Notify,
     refreshed: watch::Sender<u64>,
 }
@@ -49,6 +75,7 @@ impl Default for Rotation {
     fn default() -> Self {
         Self {
             due: Mutex::default(),
+            failures: Mutex::default(),
             wake: Notify::new(),
             refreshed: watch::Sender::new(0),
         }
@@ -76,6 +103,22 @@ impl Rotation {
     fn at(&self, team: &TeamId, when: Instant) {
         self.lock().insert(team.clone(), when);
         self.wake.notify_one();
+    }
+
+    /// Counts a failure; when to try again.
+    fn failed(&self, team: &TeamId) -> Instant {
+        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = failures.entry(team.clone()).or_insert(0);
+        let wait = RETRY.saturating_mul(1 << (*n).min(6)).min(MAX_RETRY);
+        *n += 1;
+        Instant::now() + wait
+    }
+
+    fn succeeded(&self, team: &TeamId) {
+        self.failures
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(team);
     }
 
     pub(super) fn refreshed(&self) -> watch::Receiver<u64> {
@@ -151,7 +194,8 @@ impl Installer {
             Ok(None) => return,
             Err(e) => {
                 tracing::warn!(%team, error = %e, "installation unreadable; renewal retried");
-                self.rotation.at(team, Instant::now() + RETRY);
+                let at = self.rotation.failed(team);
+                self.rotation.at(team, at);
                 return;
             }
         };
@@ -165,23 +209,31 @@ impl Installer {
         match self.renewed(&install).await {
             Ok(renewed) => {
                 self.count("ok");
+                self.rotation.succeeded(team);
                 if let Some(refresh) = &renewed.refresh {
                     self.rotation.schedule(team, refresh.expires_at);
                 }
                 self.rotation.refreshed.send_modify(|n| *n += 1);
                 tracing::info!(%team, "rotating bot token renewed");
             }
-            Err(why) => {
+            Err(Failure::Transient(why)) => {
                 self.count("failed");
-                tracing::warn!(%team, error = %why, "bot token not renewed; retrying");
-                self.rotation.at(team, Instant::now() + RETRY);
+                let at = self.rotation.failed(team);
+                let retry_in = at.saturating_duration_since(Instant::now());
+                tracing::warn!(%team, error = %why, ?retry_in, "bot token not renewed; retrying");
+                self.rotation.at(team, at);
+            }
+            Err(Failure::Refused(why)) => {
+                self.count("refused");
+                self.rotation.succeeded(team);
+                tracing::error!(%team, error = %why, "Slack refused to renew the bot token; the app must be installed again in this workspace");
             }
         }
     }
 
     /// Exchanges the refresh token, stores the new pair, hands the new
     /// token to the team.
-    async fn renewed(&self, install: &Installation) -> Result<Installation, String> {
+    async fn renewed(&self, install: &Installation) -> Result<Installation, Failure> {
         let app = self
             .apps
             .get(&install.app)
@@ -197,7 +249,14 @@ impl Installer {
                 },
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| {
+                let why = format!("oauth.v2.access: {}", e.code());
+                if e.is_retryable() || !matches!(e, ApiError::Slack { .. }) {
+                    Failure::Transient(why)
+                } else {
+                    Failure::Refused(why)
+                }
+            })?;
         let expires_in = access.expires_in.ok_or("the answer has no expires_in")?;
         let renewed = Installation {
             bot_token: access.access_token,
@@ -245,6 +304,18 @@ mod tests {
         let one_minute = due_at(now + Duration::from_secs(60), now);
         assert_eq!(one_minute - start, Duration::from_secs(48));
         assert_eq!(due_at(now, now), start, "expired: at once");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_renewals_back_off_up_to_an_hour_and_reset_on_success() {
+        let rotation = Rotation::default();
+        let team = TeamId::from("TA");
+        let waits: Vec<u64> = (0..9)
+            .map(|_| (rotation.failed(&team) - Instant::now()).as_secs())
+            .collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        rotation.succeeded(&team);
+        assert_eq!((rotation.failed(&team) - Instant::now()).as_secs(), 60);
     }
 
     #[tokio::test(start_paused = true)]
