@@ -597,6 +597,28 @@ config = { label = "total" }
         let err = neither.validate().expect_err("no transport").to_string();
         assert!(err.contains("app A1 needs app_token_env"), "{err}");
     }
+
+    #[test]
+    fn the_http_public_url_is_checked_when_apps_are_installable() {
+        let app = "[[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\nclient_secret_env = \"S\"\nbot = \"b.wasm\"\n";
+        let missing = HostConfig::parse(&format!("[http]\nbind = \"127.0.0.1:8080\"\n\n{app}"))
+            .expect("parse");
+        let err = missing.validate().expect_err("no public_url").to_string();
+        assert!(err.contains("[http] public_url is needed"), "{err}");
+        let bad = HostConfig::parse(&format!(
+            "[http]\nbind = \"127.0.0.1:8080\"\npublic_url = \"bots.example.com\"\n\n{app}"
+        ))
+        .expect("parse");
+        let err = bad.validate().expect_err("not a URL").to_string();
+        assert!(err.contains("http:// or https://"), "{err}");
+        let half =
+            HostConfig::parse("[[apps]]\nid = \"A1\"\nclient_id = \"1.2\"\n").expect("parse");
+        let err = half.validate().expect_err("incomplete").to_string();
+        assert!(
+            err.contains("needs client_id, client_secret_env and bot"),
+            "{err}"
+        );
+    }
     #[test]
     fn installable_apps_read_their_client_secret_and_need_all_three_keys() {
         let text = "[http]\nbind = \"127.0.0.1:8080\"\npublic_url = \"https://bots.example.com\"\n\n\

@@ -3,31 +3,10 @@
 //! in `bothost local --script` and against the fake Slack over Socket
 //! Mode, beside bots built for 0.1.0 and 0.2.0.
 
-use bothost::local_mode::{LocalSession, parse_script, run_script};
-use bothost::runtime::RuntimeConfig;
 use bothost_tests::fake_slack::Call;
 use bothost_tests::slack_env::SlackEnv;
 use bothost_tests::{Harness, config_of, guests};
 use serde_json::{Value, json};
-
-async fn transcript(bot: &str, script: &str) -> String {
-    let runtime = RuntimeConfig {
-        max_teams: 2,
-        ..RuntimeConfig::default()
-    };
-    let mut session = LocalSession::start(bot.as_ref(), config_of(&[]), &runtime)
-        .await
-        .expect("session");
-    let steps = parse_script(script).expect("script");
-    let mut out = Vec::new();
-    run_script(&mut session, steps, &mut out)
-        .await
-        .expect("run");
-    for line in session.close().await {
-        out.extend_from_slice(format!("{line}\n").as_bytes());
-    }
-    String::from_utf8(out).expect("utf-8")
-}
 
 #[tokio::test(start_paused = true)]
 async fn channel_admin_script_transcript() {
@@ -40,7 +19,7 @@ bob: shipping friday
 !summary
 !archive
 ";
-    let out = transcript(guests::CHANNEL_ADMIN, script).await;
+    let out = crate::script::transcript(guests::CHANNEL_ADMIN, &[], script).await;
     assert_eq!(
         out,
         "\
@@ -83,7 +62,7 @@ async fn channel_admin_script_messages_threads_and_schedules() {
 /in #general
 !unarchive C0RANDOM
 ";
-    let out = transcript(guests::CHANNEL_ADMIN, script).await;
+    let out = crate::script::transcript(guests::CHANNEL_ADMIN, &[], script).await;
     // The scheduled message is posted on tokio's clock, during `/wait`.
     assert_eq!(
         out,

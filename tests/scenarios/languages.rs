@@ -3,8 +3,7 @@
 //! skips (locally) or fails (in CI) when its toolchain was not installed;
 //! see `bothost_tests::foreign`.
 
-use bothost::local_mode::{LocalSession, parse_script, run_script};
-use bothost_tests::{Harness, cached_runtime, config_of, foreign, guests};
+use bothost_tests::{Harness, cached_runtime, foreign, guests};
 
 use crate::examples::{expect_echo, expect_repeat};
 
@@ -61,22 +60,7 @@ async fn spidermonkey_echo_answers_like_the_rust_one() {
 
 /// The transcript `bothost local --script` prints, for `bot`.
 async fn transcript(bot: &str, config: &[(&str, &str)], script: &str) -> String {
-    let runtime = cached_runtime(2);
-    let mut session = LocalSession::start(bot.as_ref(), config_of(config), &runtime)
-        .await
-        .expect("session");
-    let mut out = Vec::new();
-    run_script(
-        &mut session,
-        parse_script(script).expect("script"),
-        &mut out,
-    )
-    .await
-    .expect("run");
-    for line in session.close().await {
-        out.extend_from_slice(format!("{line}\n").as_bytes());
-    }
-    String::from_utf8(out).expect("utf-8")
+    crate::script::transcript_on(&cached_runtime(2), bot, config, script).await
 }
 
 const ECHO_SCRIPT: &str = "\

@@ -4,12 +4,23 @@ use bothost::local_mode::{LocalSession, parse_script, run_script};
 use bothost::runtime::RuntimeConfig;
 use bothost_tests::{config_of, guests};
 
-async fn transcript(bot: &str, config: &[(&str, &str)], script: &str) -> String {
+/// The transcript `bothost local --script` prints, for `bot`.
+pub(crate) async fn transcript(bot: &str, config: &[(&str, &str)], script: &str) -> String {
     let runtime = RuntimeConfig {
         max_teams: 2,
         ..RuntimeConfig::default()
     };
-    let mut session = LocalSession::start(bot.as_ref(), config_of(config), &runtime)
+    transcript_on(&runtime, bot, config, script).await
+}
+
+/// The same, on `runtime` (a compile cache for Python and JS bots).
+pub(crate) async fn transcript_on(
+    runtime: &RuntimeConfig,
+    bot: &str,
+    config: &[(&str, &str)],
+    script: &str,
+) -> String {
+    let mut session = LocalSession::start(bot.as_ref(), config_of(config), runtime)
         .await
         .expect("session");
     let steps = parse_script(script).expect("script");

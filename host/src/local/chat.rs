@@ -71,6 +71,13 @@ impl LocalChat {
             .bot_line(&self.team, channel, text, Ts::from(""), None, LineKind::Did)
     }
 
+    /// A transcript line for something the bot did to `channel` that has
+    /// no text of its own (created, renamed, joined, left).
+    fn mark(&self, channel: &ChannelId, kind: LineKind) -> Result<(), ChatError> {
+        self.space
+            .bot_line(&self.team, channel, String::new(), Ts::from(""), None, kind)
+    }
+
     /// A channel (not a DM) of the team, as the bot's calls need it.
     fn room(&self, channel: &ChannelId) -> Result<ChannelInfo, ChatError> {
         self.space.with_world(&self.team, |w| {
@@ -326,14 +333,7 @@ impl ChatBackend for LocalChat {
             w.rooms.set_members(&channel.id, &[UserId::from(BOT_USER)]);
             Ok(channel)
         })?;
-        self.space.bot_line(
-            &self.team,
-            &channel.id,
-            String::new(),
-            Ts::from(""),
-            None,
-            LineKind::Created,
-        )?;
+        self.mark(&channel.id, LineKind::Created)?;
         channel.is_private = is_private;
         Ok(channel)
     }
@@ -348,14 +348,7 @@ impl ChatBackend for LocalChat {
             w.rename_channel(channel, name)
                 .map_err(|_| ChatError::Refused("name_taken".into()))
         })?;
-        self.space.bot_line(
-            &self.team,
-            channel,
-            String::new(),
-            Ts::from(""),
-            None,
-            LineKind::Renamed { from },
-        )?;
+        self.mark(channel, LineKind::Renamed { from })?;
         self.room(channel)
     }
 
@@ -452,14 +445,7 @@ impl ChatBackend for LocalChat {
                 .change_member(channel, &UserId::from(BOT_USER), true, &everyone))
         })?;
         if joined {
-            self.space.bot_line(
-                &self.team,
-                channel,
-                String::new(),
-                Ts::from(""),
-                None,
-                LineKind::Joined,
-            )?;
+            self.mark(channel, LineKind::Joined)?;
         }
         Ok(room)
     }
@@ -474,14 +460,7 @@ impl ChatBackend for LocalChat {
         if !left {
             return Err(ChatError::Refused("not_in_channel".into()));
         }
-        self.space.bot_line(
-            &self.team,
-            channel,
-            String::new(),
-            Ts::from(""),
-            None,
-            LineKind::Left,
-        )
+        self.mark(channel, LineKind::Left)
     }
 
     async fn open_conversation(&self, users: &[UserId]) -> Result<ChannelId, ChatError> {
